@@ -1,0 +1,1 @@
+export type { ProviderInstance, ProvidersListener, ProvidersUpdate, Registry } from './registry.js';

@@ -1,0 +1,1 @@
+export type { ClientTransport, OutgoingCall, ServerTransport } from './transport/transport.js';

@@ -1,0 +1,2 @@
+// Placeholder replaced by the harness's global setup.
+export default function setup() {}
