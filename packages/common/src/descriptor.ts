@@ -6,7 +6,9 @@
 
 /** Anything with zod's `safeParse`; kept structural so leaf packages need no zod dependency. */
 export interface InputSchema {
-  safeParse(input: unknown):
+  safeParse(
+    input: unknown,
+  ):
     | { success: true; data: unknown }
     | { success: false; error: { issues?: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
@@ -49,7 +51,8 @@ export function defineService(spec: {
   proto?: { file: string; service: string };
 }): ServiceDescriptor {
   const methods = spec.methods.map((m) => {
-    const method: MethodDescriptor = typeof m === 'string' ? { name: m, idempotent: false } : { idempotent: false, ...m };
+    const method: MethodDescriptor =
+      typeof m === 'string' ? { name: m, idempotent: false } : { idempotent: false, ...m };
     if (typeof (spec.handler as Record<string, unknown>)[method.name] !== 'function') {
       throw new TypeError(`service ${spec.name}: handler has no method ${method.name}`);
     }

@@ -39,11 +39,11 @@ export class PluginResolver<T extends object, O = Record<string, unknown>> {
 }
 
 function isTypedSpec<O>(spec: unknown): spec is { type: string; options?: O } {
-  // Only a plain object literal is a spec; an instance that happens to have a `type` field is used as is.
+  // A spec is a plain object with `type` and at most `options`; anything else (a class instance, an object
+  // literal implementing the interface that happens to have a `type` field) is used as it is.
+  if (typeof spec !== 'object' || spec === null || Object.getPrototypeOf(spec) !== Object.prototype) return false;
   return (
-    typeof spec === 'object' &&
-    spec !== null &&
-    Object.getPrototypeOf(spec) === Object.prototype &&
-    typeof (spec as { type?: unknown }).type === 'string'
+    typeof (spec as { type?: unknown }).type === 'string' &&
+    Object.keys(spec).every((k) => k === 'type' || k === 'options')
   );
 }
