@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { grpc: 8, http: 413, retryable: false },
   RATE_LIMITED: { grpc: 8, http: 429, retryable: true },
   FEATURE_DISABLED: { grpc: 9, http: 404, retryable: false },
+  CLOCK_MOVED_BACKWARDS: { grpc: 14, http: 503, retryable: true },
 } as const satisfies Record<string, { grpc: number; http: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
