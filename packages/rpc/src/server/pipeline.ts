@@ -1,0 +1,277 @@
+import {
+  type Attributes,
+  context as otelContext,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
+import {
+  createLogger,
+  type MethodDescriptor,
+  recordError,
+  runWithContext,
+  type ServiceDescriptor,
+  StagesError,
+  tracer,
+} from '@stages/common';
+import type { CallCancellation } from './cancellation.js';
+import { InFlightTracker } from './in-flight.js';
+import { CALLER_KEY, parseTags, TAGS_KEY } from './incoming-metadata.js';
+import { PipelineMetrics } from './pipeline-metrics.js';
+
+/** One call as a transport hands it to the pipeline, whatever carried it (gRPC stream, unary, in-process). */
+export interface IncomingCall {
+  readonly service: string;
+  readonly method: string;
+  readonly payload: unknown;
+  /** Absolute deadline, epoch ms; undefined when the caller set none. */
+  readonly deadline?: number;
+  /** String metadata as received: traceparent/tracestate, stages-caller, stages-tags, ... */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** Counters a bulkhead keeps; one per service and one per method. */
+interface Bulkhead {
+  active: number;
+  readonly max: number;
+}
+
+interface MethodEntry {
+  readonly service: ServiceDescriptor;
+  readonly descriptor: MethodDescriptor;
+  readonly fn: (request: unknown) => unknown;
+  readonly serviceBulkhead: Bulkhead;
+  readonly bulkhead: Bulkhead;
+  readonly spanName: string;
+  readonly attributes: Attributes;
+}
+
+const log = createLogger('rpc.server');
+const EMPTY_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * The one server-side chain every transport runs a call through, so a call served in-process behaves exactly as
+ * one served over gRPC: method lookup, input validation, deadline, bulkheads, call context, span, metrics and
+ * error sanitising. It runs on every call, so the lookup is two Map gets and nothing is allocated per call that
+ * telemetry does not need.
+ */
+export class ServerPipeline {
+  readonly #services = new Map<string, Map<string, MethodEntry>>();
+  readonly #descriptors = new Map<string, ServiceDescriptor>();
+  readonly #inFlight = new InFlightTracker();
+  readonly #metrics = new PipelineMetrics();
+  readonly #tracer = tracer('rpc');
+
+  /** Serves a descriptor. Exposing a service again replaces it (a redeploy in the same process). */
+  expose(service: ServiceDescriptor): void {
+    const serviceBulkhead: Bulkhead = { active: 0, max: service.maxConcurrency ?? Number.POSITIVE_INFINITY };
+    const methods = new Map<string, MethodEntry>();
+    for (const descriptor of service.methods) {
+      const fn = (service.handler as Record<string, unknown>)[descriptor.name];
+      if (typeof fn !== 'function') {
+        throw new StagesError('CONFIG_INVALID', `service ${service.name}: handler has no method ${descriptor.name}`);
+      }
+      methods.set(descriptor.name, {
+        service,
+        descriptor,
+        fn: (fn as (request: unknown) => unknown).bind(service.handler),
+        serviceBulkhead,
+        bulkhead: { active: 0, max: descriptor.maxConcurrency ?? Number.POSITIVE_INFINITY },
+        spanName: `${service.name}/${descriptor.name}`,
+        attributes: Object.freeze({
+          'rpc.system': 'stages',
+          'rpc.service': service.name,
+          'rpc.method': descriptor.name,
+        }),
+      });
+    }
+    this.#services.set(service.name, methods);
+    this.#descriptors.set(service.name, service);
+  }
+
+  services(): readonly ServiceDescriptor[] {
+    return [...this.#descriptors.values()];
+  }
+
+  service(name: string): ServiceDescriptor | undefined {
+    return this.#descriptors.get(name);
+  }
+
+  /** Calls whose handler is still running (a handler past its deadline still counts: it still holds resources). */
+  inFlight(): number {
+    return this.#inFlight.count;
+  }
+
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    return this.#inFlight.whenIdle(timeoutMs);
+  }
+
+  /**
+   * Runs one call. Resolves to the handler's result; rejects with a StagesError only, whose message is safe to
+   * send to the caller (a non-Stages error becomes INTERNAL 'internal error' and is logged here, with its stack).
+   */
+  async handle(call: IncomingCall, cancellation?: CallCancellation): Promise<unknown> {
+    const entry = this.#services.get(call.service)?.get(call.method);
+    if (entry === undefined) throw this.#unimplemented(call);
+    const started = performance.now();
+    const metrics = this.#metrics;
+    metrics.calls.add(1, entry.attributes);
+    const metadata = call.metadata ?? EMPTY_METADATA;
+    const parent = metadata.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, metadata);
+    const span = this.#tracer.startSpan(
+      entry.spanName,
+      { kind: SpanKind.SERVER, attributes: entry.attributes, startTime: started + performance.timeOrigin },
+      parent,
+    );
+    try {
+      return await this.#run(entry, call, metadata, cancellation, parent, span);
+    } catch (thrown) {
+      const error = this.#sanitise(thrown, entry);
+      metrics.error(entry.attributes, error.code);
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+      metrics.duration.record(performance.now() - started, entry.attributes);
+    }
+  }
+
+  async #run(
+    entry: MethodEntry,
+    call: IncomingCall,
+    metadata: Readonly<Record<string, string>>,
+    cancellation: CallCancellation | undefined,
+    parent: typeof ROOT_CONTEXT,
+    span: Span,
+  ): Promise<unknown> {
+    // A missing or infinite deadline (no timeout anywhere up the chain) means none.
+    const deadline = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : undefined;
+    let remaining = Number.POSITIVE_INFINITY;
+    if (deadline !== undefined) {
+      remaining = deadline - Date.now();
+      if (remaining <= 0) throw new StagesError('DEADLINE_EXCEEDED', `deadline expired before ${entry.spanName} ran`);
+    }
+    if (cancellation?.cancelled) throw new StagesError('CANCELLED', 'cancelled by the caller');
+
+    let request = call.payload;
+    const schema = entry.descriptor.input;
+    if (schema !== undefined) {
+      const parsed = schema.safeParse(request);
+      if (!parsed.success) throw invalidArgument(entry, parsed.error.issues ?? []);
+      request = parsed.data;
+    }
+
+    // Bulkheads: the service-wide one and the method's own; both are checked before either is taken.
+    const { serviceBulkhead, bulkhead } = entry;
+    if (serviceBulkhead.active >= serviceBulkhead.max || bulkhead.active >= bulkhead.max) {
+      this.#metrics.bulkheadRejections.add(1, entry.attributes);
+      const which = bulkhead.active >= bulkhead.max ? `method ${entry.spanName}` : `service ${entry.service.name}`;
+      throw new StagesError('RESOURCE_EXHAUSTED', `${which} is at its concurrency limit`, {
+        details: { limit: bulkhead.active >= bulkhead.max ? bulkhead.max : serviceBulkhead.max },
+      });
+    }
+    serviceBulkhead.active++;
+    bulkhead.active++;
+    this.#inFlight.enter();
+    this.#metrics.inFlight.add(1, entry.attributes);
+    const release = () => {
+      serviceBulkhead.active--;
+      bulkhead.active--;
+      this.#inFlight.leave();
+      this.#metrics.inFlight.add(-1, entry.attributes);
+    };
+
+    let running: Promise<unknown>;
+    try {
+      running = Promise.resolve(this.#invoke(entry, request, metadata, deadline, parent, span));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    // The slot is held until the handler really ends, even when the caller has stopped waiting: it is still
+    // using what the bulkhead protects, and drain must wait for it.
+    running.then(release, release);
+    if (deadline === undefined && cancellation === undefined) return running;
+    return race(running, remaining, cancellation, entry);
+  }
+
+  #invoke(
+    entry: MethodEntry,
+    request: unknown,
+    metadata: Readonly<Record<string, string>>,
+    deadline: number | undefined,
+    parent: typeof ROOT_CONTEXT,
+    span: Span,
+  ): unknown {
+    const caller = metadata[CALLER_KEY];
+    const ctx = {
+      metadata,
+      tags: parseTags(metadata[TAGS_KEY]),
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(caller === undefined ? {} : { caller }),
+    };
+    const run = () => runWithContext(ctx, () => entry.fn(request));
+    // Without an SDK the span records nothing; making it active then only matters when there is a trace to pass on.
+    if (!span.isRecording() && parent === ROOT_CONTEXT) return run();
+    return otelContext.with(trace.setSpan(parent, span), run);
+  }
+
+  #sanitise(thrown: unknown, entry: MethodEntry): StagesError {
+    if (StagesError.is(thrown)) return thrown;
+    log.error({ err: thrown, service: entry.service.name, method: entry.descriptor.name }, 'handler failed');
+    return StagesError.from(thrown);
+  }
+
+  #unimplemented(call: IncomingCall): StagesError {
+    const known = this.#services.get(call.service);
+    const message = known
+      ? `service ${call.service} has no method ${String(call.method)}`
+      : `no service ${String(call.service)} here`;
+    this.#metrics.error({ 'rpc.system': 'stages', 'rpc.service': String(call.service) }, 'UNIMPLEMENTED');
+    return new StagesError('UNIMPLEMENTED', message);
+  }
+}
+
+function race(
+  running: Promise<unknown>,
+  remainingMs: number,
+  cancellation: CallCancellation | undefined,
+  entry: MethodEntry,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer =
+      remainingMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : setTimeout(
+            () => reject(new StagesError('DEADLINE_EXCEEDED', `${entry.spanName} did not finish before its deadline`)),
+            remainingMs,
+          );
+    cancellation?.onCancel(reject);
+    running.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function invalidArgument(
+  entry: MethodEntry,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): StagesError {
+  const fields = issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.message,
+  }));
+  const summary = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+  return new StagesError('INVALID_ARGUMENT', `invalid input for ${entry.spanName}: ${summary || 'rejected'}`, {
+    details: { fields },
+  });
+}
