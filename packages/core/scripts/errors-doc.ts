@@ -1,0 +1,127 @@
+/**
+ * Regenerates the table in docs/errors.md from ERROR_CODES, one row per code in table order.
+ * Meanings come from the rows already in the page (others append theirs), then from the list below.
+ *   node --import @swc-node/register/esm-register packages/core/scripts/errors-doc.ts
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ERROR_CODES } from '@stages/common';
+
+const PAGE = new URL('../../../docs/errors.md', import.meta.url);
+
+const MEANINGS: Record<string, string> = {
+  CANCELLED: 'The caller gave up (aborted or disconnected) before the call finished.',
+  UNKNOWN: 'A remote peer sent an error Stages cannot classify (a foreign gRPC status, malformed error data).',
+  INVALID_ARGUMENT: 'The request is malformed: it failed the method input schema or a handler check. Fix the caller.',
+  DEADLINE_EXCEEDED:
+    "The call's deadline passed before a result arrived. Retryable; the deadline shrinks along the chain.",
+  NOT_FOUND: 'The thing asked for does not exist (also: no such service or method on the provider).',
+  ALREADY_EXISTS: 'A create collided with something that exists.',
+  PERMISSION_DENIED: 'The caller is known but not allowed to do this.',
+  RESOURCE_EXHAUSTED:
+    'A bulkhead (service or method maxConcurrency) or quota is full. Retryable, preferably elsewhere.',
+  FAILED_PRECONDITION: 'The system is not in a state to do this (e.g. the app is not started).',
+  ABORTED: 'A concurrency conflict (transaction aborted, version mismatch). Retryable.',
+  OUT_OF_RANGE: 'A value is outside the valid range (paging past the end).',
+  UNIMPLEMENTED: 'The provider does not serve this method.',
+  INTERNAL: 'A bug or an unexpected failure on the provider. The message is generic on purpose; the log has details.',
+  UNAVAILABLE: 'The provider cannot take the call now (shutting down, unreachable). Retryable on another provider.',
+  DATA_LOSS: 'Unrecoverable data loss or corruption.',
+  UNAUTHENTICATED: 'No valid credentials came with the call.',
+  CIRCUIT_OPEN: 'The circuit breaker for this provider is open after repeated failures; the call was not sent.',
+  NO_PROVIDER: 'No provider matches the reference (service, version, group, tags, zone), or all are excluded.',
+  REGISTRY_UNAVAILABLE: 'The registry (e.g. ZooKeeper) cannot be reached; consumers keep the last known providers.',
+  CONFIG_INVALID: 'Configuration failed validation; the message names the field.',
+  CONFIG_MISSING: 'A required configuration value or file is absent.',
+  UNKNOWN_PLUGIN:
+    'A pluggable part (registry, balancer, store...) was named but is not known; the message lists known names.',
+  DATASOURCE_ERROR: 'The database failed or is unreachable.',
+  CROSS_DATASOURCE: 'One query or transaction would span two datasources (business split); do it in the service layer.',
+  SHARD_KEY_REQUIRED: 'A sharded table was queried without its shard key.',
+  CACHE_UNAVAILABLE: 'The cache store (e.g. Redis) failed; callers fall back to the source.',
+  MESSAGE_INVALID: 'A bus or ESB message failed its schema.',
+  ROUTE_INVALID: 'An ESB route definition is invalid.',
+  PAYLOAD_TOO_LARGE: 'The request or message exceeds the configured size limit.',
+  RATE_LIMITED: 'A rate limit rejected the call. Retryable after a pause.',
+  FEATURE_DISABLED: 'The method or code path is behind a feature toggle that is off for this caller (core `@Feature`).',
+  CLOCK_MOVED_BACKWARDS: 'The clock jumped back further than the ID generator can wait out.',
+};
+
+const HEADER = `# Errors
+
+Every failure in Stages is a \`StagesError\` with a stable string \`code\`: never renamed, never reused. A code
+maps to one gRPC status and one HTTP status (table below, from \`ERROR_CODES\` in \`@stages/common\`). Codes
+beyond gRPC's own sixteen travel as their gRPC status plus the \`stages-error-code\` trailer, so a Stages client
+rebuilds the exact code and a foreign gRPC client still sees a sensible status.
+
+\`\`\`ts
+import { StagesError } from '@stages/core';
+
+throw new StagesError('NOT_FOUND', \`product \${id} not found\`, { details: { id } });
+
+try {
+  await catalog.getProduct({ id });
+} catch (error) {
+  if (StagesError.is(error, 'NOT_FOUND')) return null; // same code and message as thrown by the provider
+  throw error;
+}
+\`\`\`
+
+## What crosses the network
+
+Only \`{ code, message, retryable?, details? }\`. Never a stack trace, never the cause. A thrown value that is not
+a \`StagesError\` (a driver error whose message may hold a connection string) becomes \`INTERNAL\` with the
+message "internal error"; the provider logs the original. \`retryable\` defaults from the table and tells the
+client cluster whether failover may try another provider (only for idempotent methods).
+
+## Failure behaviour
+
+- Unknown codes from a remote peer become \`UNKNOWN\`; malformed error payloads do not throw while decoding.
+- A foreign gRPC status maps onto the gRPC-named code with the same number.
+
+## Codes
+
+Generated by \`packages/core/scripts/errors-doc.ts\`; a test fails when a code is missing here.
+When you add a code, append its row.
+
+| code | gRPC | HTTP | meaning |
+|---|---|---|---|
+`;
+
+const existing = new Map<string, string>();
+try {
+  for (const line of readFileSync(PAGE, 'utf8').split('\n')) {
+    const m = /^\| `?([A-Z_]+)`? \| [^|]+ \| [^|]+ \| (.*) \|$/.exec(line);
+    if (m?.[1] && m[2]) existing.set(m[1], m[2]);
+  }
+} catch {
+  // First run: no page yet.
+}
+
+const GRPC_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+const rows = Object.entries(ERROR_CODES).map(([code, row]) => {
+  const meaning = existing.get(code) ?? MEANINGS[code] ?? 'TODO: describe';
+  const retry = row.retryable ? ' Retryable.' : '';
+  const text = meaning.includes('Retryable') || !row.retryable ? meaning : `${meaning}${retry}`;
+  return `| \`${code}\` | ${row.grpc} ${GRPC_NAMES[row.grpc]} | ${row.http} | ${text} |`;
+});
+writeFileSync(PAGE, `${HEADER}${rows.join('\n')}\n`);
+console.log(`docs/errors.md: ${rows.length} codes`);

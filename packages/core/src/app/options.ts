@@ -1,0 +1,31 @@
+import type { Registry } from '@stages/registry';
+import type { ClientTransport, ServerTransport } from '@stages/rpc';
+import type { StagesConfigInput } from '../config/schema.js';
+import type { ReferenceClient, ReferenceSpec } from '../references/reference-client.js';
+import type { ServiceClass } from '../scanner/scan-service.js';
+import type { TelemetryOptions } from '../telemetry/telemetry.js';
+
+export interface StagesOptions {
+  /** Classes decorated with `@Service`, served by this process. */
+  readonly services: readonly ServiceClass[];
+  /** Path to a YAML file (watched for live changes) or a config object. */
+  readonly config?: string | StagesConfigInput;
+  /**
+   * Where providers are announced and found. Overrides `registry` in config. Neither: an in-memory registry
+   * private to this app (monolith mode).
+   */
+  readonly registry?: Registry;
+  /** Serves local services. Overrides `server` in config. Neither: in-process only (monolith mode). */
+  readonly transport?: ServerTransport;
+  /** Extra client transports, by protocol (the app always has in-process, and gRPC when rpc offers it). */
+  readonly clientTransports?: readonly ClientTransport[];
+  /** Replace how reference clients are built (tests, custom clusters). */
+  readonly clientFactory?: (spec: ReferenceSpec) => ReferenceClient;
+  /** SIGTERM/SIGINT call stop(). Default true; tests turn it off. */
+  readonly handleSignals?: boolean;
+  /** Extra telemetry settings config cannot hold (span processors). Telemetry runs when config enables it. */
+  readonly telemetry?: Pick<TelemetryOptions, 'spanProcessors'>;
+}
+
+/** Something closed when the app stops, after calls have drained: pools, clients, consumers. */
+export type StopHook = () => unknown;

@@ -1,0 +1,258 @@
+import { createLogger, type ServiceDescriptor, StagesError, tracer, withSpan } from '@stages/common';
+import { AppConfig } from '../config/app-config.js';
+import type { StagesConfig } from '../config/schema.js';
+import { setActiveFeatures } from '../decorators/feature.js';
+import type { ReferenceMetadata } from '../decorators/metadata.js';
+import { AppContainer } from '../di/app-container.js';
+import { Features } from '../features/features.js';
+import { AdminServer } from '../health/admin-server.js';
+import { Health } from '../health/health.js';
+import { createReferenceClient, referenceSpec } from '../references/create-client.js';
+import { createProxy } from '../references/proxy.js';
+import type { ReferenceClient } from '../references/reference-client.js';
+import { type ServiceDefinition, scanService, toDescriptor } from '../scanner/scan-service.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import type { StagesOptions, StopHook } from './options.js';
+import { onShutdownSignals } from './signals.js';
+import { providerInstance, type Wiring, wire } from './wiring.js';
+
+const log = createLogger('core.app');
+const appTracer = tracer('core');
+
+/** Lifecycle steps, in order, reported to `onLifecycle` listeners (tests and operators use them). */
+export type LifecycleEvent =
+  | 'starting'
+  | 'exposed'
+  | 'registered'
+  | 'ready'
+  | 'draining'
+  | 'deregistered'
+  | 'drained'
+  | 'clients-closed'
+  | 'hooks-done'
+  | 'stopped';
+
+/**
+ * One application: the services this process serves, the references they use, and everything around them.
+ * `start()` and `stop()` run the steps in a fixed order; see docs/lifecycle.md.
+ */
+export class Stages {
+  readonly health = new Health();
+  readonly features = new Features();
+  readonly container = new AppContainer();
+  #config: AppConfig | undefined;
+  #wiring: Wiring | undefined;
+  #telemetry: Telemetry | undefined;
+  #admin: AdminServer | undefined;
+  #adminAddress: { host: string; port: number } | undefined;
+  #address: { host: string; port: number } | undefined;
+  readonly #definitions: ServiceDefinition[] = [];
+  readonly #descriptors: ServiceDescriptor[] = [];
+  readonly #registered: string[] = [];
+  readonly #clients: ReferenceClient[] = [];
+  readonly #stopHooks: StopHook[] = [];
+  readonly #lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
+  #removeSignals: (() => void) | undefined;
+  #starting: Promise<this> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(private readonly options: StagesOptions) {}
+
+  static create(options: StagesOptions): Stages {
+    if (!options || !Array.isArray(options.services)) {
+      throw new StagesError('CONFIG_INVALID', 'Stages.create: options.services must be an array of @Service classes');
+    }
+    return new Stages(options);
+  }
+
+  /** Validated config in force now (it changes when the YAML file or the config store changes). */
+  get config(): StagesConfig {
+    if (!this.#config) throw new StagesError('FAILED_PRECONDITION', 'app not started');
+    return this.#config.current();
+  }
+
+  get mode(): 'monolith' | 'distributed' {
+    return this.#wiring?.mode ?? 'monolith';
+  }
+
+  /** Where local services are served (in-process address in monolith mode). */
+  get address(): { host: string; port: number } | undefined {
+    return this.#address;
+  }
+
+  /** The admin port: /health/live, /health/ready, /metrics. */
+  get adminAddress(): { host: string; port: number } | undefined {
+    return this.#adminAddress;
+  }
+
+  get descriptors(): readonly ServiceDescriptor[] {
+    return this.#descriptors;
+  }
+
+  /** Registers something to close when the app stops, after calls have drained. Runs last-registered first. */
+  onStop(hook: StopHook): this {
+    this.#stopHooks.push(hook);
+    return this;
+  }
+
+  onLifecycle(listener: (event: LifecycleEvent) => void): () => void {
+    this.#lifecycleListeners.add(listener);
+    return () => this.#lifecycleListeners.delete(listener);
+  }
+
+  /** A typed client for any service, for code outside the container (scripts, tests, gateways). */
+  client<T>(target: ReferenceMetadata['target'], options: ReferenceMetadata['options'] = {}) {
+    const client = this.#newClient({ index: -1, token: Symbol('client'), target, options });
+    return createProxy<T>(client);
+  }
+
+  start(): Promise<this> {
+    this.#starting ??= withSpan(appTracer, 'stages.start', {}, () => this.#start()).catch(async (error: unknown) => {
+      log.error({ err: error }, 'start failed; releasing what was acquired');
+      await this.stop().catch(() => {});
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<this> {
+    this.#emit('starting');
+    this.health.setPhase('starting');
+    const appConfig = await AppConfig.load(this.options.config);
+    this.#config = appConfig;
+    const config = appConfig.current();
+    this.features.set(config.features);
+    setActiveFeatures(this.features);
+    appConfig.onChange((next) => this.#applyConfig(next));
+
+    if (config.telemetry.enabled) {
+      this.#telemetry = await Telemetry.start({
+        serviceName: config.telemetry.serviceName ?? config.app.name,
+        ...(config.telemetry.otlpUrl === undefined ? {} : { otlpUrl: config.telemetry.otlpUrl }),
+        ...(this.options.telemetry?.spanProcessors ? { spanProcessors: this.options.telemetry.spanProcessors } : {}),
+        ...(config.app.zone === undefined ? {} : { attributes: { 'cloud.availability_zone': config.app.zone } }),
+      });
+    }
+    if (config.admin.enabled) {
+      this.#admin = new AdminServer(this.health);
+      if (this.#telemetry && config.telemetry.prometheus) this.#admin.setMetricsHandler(this.#telemetry.metricsHandler);
+      this.#adminAddress = await this.#admin.listen(config.admin.host, config.admin.port);
+    }
+
+    for (const cls of this.options.services) this.#definitions.push(scanService(cls));
+    const names = new Set<string>();
+    for (const def of this.#definitions) {
+      if (names.has(def.name)) throw new StagesError('CONFIG_INVALID', `service "${def.name}" is listed twice`);
+      names.add(def.name);
+    }
+
+    const wiring = wire(config, this.options);
+    this.#wiring = wiring;
+    this.container.root.register(Stages, { useValue: this });
+    this.container.root.register(Features, { useValue: this.features });
+    this.container.prepare(this.#definitions, (ref) => createProxy(this.#newClient(ref)));
+    this.container.warm(this.#definitions);
+
+    for (const def of this.#definitions) {
+      const descriptor = toDescriptor(def, () => this.container.instanceFor(def), config.services[def.name]);
+      wiring.server.expose(descriptor);
+      this.#descriptors.push(descriptor);
+    }
+    this.#address = await wiring.server.start();
+    this.#emit('exposed');
+
+    const startTime = Date.now();
+    for (const descriptor of this.#descriptors) {
+      const instance = providerInstance(descriptor, wiring.server.protocol, this.#address, config, startTime);
+      await wiring.registry.register(instance);
+      this.#registered.push(instance.id);
+    }
+    this.#emit('registered');
+
+    if (this.options.handleSignals !== false) this.#removeSignals = onShutdownSignals(() => this.stop());
+    this.health.setPhase('ready');
+    this.#emit('ready');
+    log.info(
+      { mode: wiring.mode, services: [...names], address: this.#address, admin: this.#adminAddress ?? null },
+      'stages app started',
+    );
+    return this;
+  }
+
+  /**
+   * Graceful stop, in this order: readiness false; deregister (consumers stop picking this instance);
+   * stop taking new calls and wait for in-flight ones up to drainTimeoutMs; close reference clients; run
+   * onStop hooks (pools, consumers); close the registry, telemetry and admin port. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= withSpan(appTracer, 'stages.stop', {}, () => this.#stop());
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    await this.#starting?.catch(() => {});
+    const drainTimeoutMs = this.#config?.current().drainTimeoutMs ?? 10_000;
+    this.#removeSignals?.();
+    this.health.setPhase('draining');
+    this.#emit('draining');
+    const wiring = this.#wiring;
+    const failures: unknown[] = [];
+    const step = async (name: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (error) {
+        // Keep going: a failed step must not leave the rest (pools, ports) open.
+        failures.push(error);
+        log.error({ err: error, step: name }, 'stop step failed');
+      }
+    };
+    if (wiring) {
+      // Deregister first: a consumer still picking this instance after the server stops would see UNAVAILABLE.
+      for (const id of this.#registered.splice(0)) await step('deregister', () => wiring.registry.deregister(id));
+      this.#emit('deregistered');
+      const inFlight = wiring.server.inFlight();
+      await step('drain', () => wiring.server.stop({ drainTimeoutMs }));
+      log.info({ inFlightAtDrain: inFlight, left: wiring.server.inFlight() }, 'server drained');
+      this.#emit('drained');
+      for (const client of this.#clients.splice(0)) await step('client', () => client.close());
+      for (const transport of new Set(wiring.clientTransports.values())) {
+        if (transport !== (wiring.server as unknown)) await step('client transport', () => transport.close());
+      }
+      this.#emit('clients-closed');
+    }
+    for (const hook of this.#stopHooks.splice(0).reverse()) await step('onStop', hook);
+    this.#emit('hooks-done');
+    if (wiring?.ownsRegistry) await step('registry', () => wiring.registry.close());
+    await step('container', () => this.container.dispose());
+    this.#config?.close();
+    if (this.#telemetry) await step('telemetry', () => this.#telemetry?.shutdown());
+    setActiveFeatures(undefined);
+    this.health.setPhase('stopped');
+    await step('admin', () => this.#admin?.close());
+    this.#emit('stopped');
+    log.info({ failures: failures.length }, 'stages app stopped');
+  }
+
+  #newClient(ref: ReferenceMetadata): ReferenceClient {
+    const wiring = this.#wiring;
+    if (!wiring)
+      throw new StagesError('FAILED_PRECONDITION', 'references resolve only while the app is starting or running');
+    const spec = referenceSpec(ref, this.config);
+    const client = this.options.clientFactory?.(spec) ?? createReferenceClient(spec, wiring, this.config);
+    this.#clients.push(client);
+    return client;
+  }
+
+  #applyConfig(next: StagesConfig): void {
+    try {
+      this.features.set(next.features);
+    } catch (error) {
+      log.warn({ err: error }, 'feature flags not applied');
+    }
+  }
+
+  #emit(event: LifecycleEvent): void {
+    log.debug({ event }, 'lifecycle');
+    for (const listener of this.#lifecycleListeners) listener(event);
+  }
+}
