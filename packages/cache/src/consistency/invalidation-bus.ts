@@ -1,0 +1,81 @@
+import { createLogger } from '@stages/common';
+import type { RedisClient } from '../stores/redis-client.js';
+
+/** One broadcast: drop these level-1 keys, and/or adopt a new namespace version. */
+export interface InvalidationMessage {
+  /** Instance that sent it (it has already dropped its own copy). */
+  origin: string;
+  keys?: string[];
+  namespace?: { name: string; version: number };
+  /** Sender's Date.now(), to measure the delivery delay. */
+  sentAt: number;
+}
+
+export interface InvalidationBusHandlers {
+  onMessage(message: InvalidationMessage): void;
+  /**
+   * The subscription was down for a while: messages sent meanwhile are lost, so every level-1 copy may be
+   * stale. The cache clears level 1.
+   */
+  onResync(): void;
+}
+
+const log = createLogger('cache.invalidation');
+
+/**
+ * Level-1 invalidation across instances over Redis pub/sub. Pub/sub is at-most-once, so the bus also reports
+ * when its subscription was interrupted and the cache drops all of level 1 then; level 1's own TTL bounds
+ * staleness in the remaining case (a message lost while the connection looked healthy).
+ */
+export class InvalidationBus {
+  readonly #publisher: RedisClient;
+  readonly #subscriber: RedisClient;
+  readonly #channel: string;
+  #wasReady = false;
+  #lostSince = false;
+
+  constructor(publisher: RedisClient, subscriber: RedisClient, channel: string) {
+    this.#publisher = publisher;
+    this.#subscriber = subscriber;
+    this.#channel = channel;
+  }
+
+  async start(handlers: InvalidationBusHandlers): Promise<void> {
+    this.#subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== this.#channel) return;
+      let message: InvalidationMessage;
+      try {
+        message = JSON.parse(text) as InvalidationMessage;
+      } catch {
+        log.warn({ channel }, 'ignoring a malformed invalidation message');
+        return;
+      }
+      handlers.onMessage(message);
+    });
+    this.#subscriber.on('close', () => {
+      if (this.#wasReady) this.#lostSince = true;
+    });
+    this.#subscriber.on('ready', () => {
+      if (this.#lostSince) {
+        this.#lostSince = false;
+        handlers.onResync();
+      }
+      this.#wasReady = true;
+    });
+    if (this.#subscriber.status === 'ready') this.#wasReady = true;
+    try {
+      await this.#subscriber.subscribe(this.#channel);
+    } catch (error) {
+      // Redis is down at start: ioredis subscribes when it connects (and auto-resubscribes on reconnects).
+      log.warn({ err: (error as Error).message }, 'invalidation subscription deferred until Redis answers');
+    }
+  }
+
+  async publish(message: InvalidationMessage): Promise<void> {
+    await this.#publisher.publish(this.#channel, JSON.stringify(message));
+  }
+
+  async close(): Promise<void> {
+    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+  }
+}
