@@ -1,0 +1,155 @@
+import { type PluginSpec, StagesError } from '@stages/common';
+import type { DataSource, Dialect, ExecuteResult, QueryOptions, Row } from '../datasource.js';
+import { isReadStatement } from '../sql/statement-kind.js';
+import { type ReplicaBalancer, replicaBalancers } from './balancer.js';
+import { ReadYourWrites } from './read-your-writes.js';
+import { ReplicaMonitor, type ReplicaStatus } from './replica-monitor.js';
+import { parseLsn } from './wal-position.js';
+
+export interface ReadWriteSplitOptions {
+  name: string;
+  primary: DataSource;
+  replicas: readonly DataSource[];
+  /** `round-robin` (default), `random`, or an instance. */
+  balancer?: PluginSpec<ReplicaBalancer>;
+  /** How often replicas are probed. Default 1000 ms. */
+  healthIntervalMs?: number;
+  /** A replica further behind than this is taken out of rotation. Default 5000 ms. */
+  maxLagMs?: number;
+  /** Cap on one probe; a replica that does not answer in time is taken out. Default 1000 ms. */
+  healthTimeoutMs?: number;
+  /**
+   * After a write in a call context, where that context's reads go:
+   * - `wal` (PostgreSQL default): to a replica known to have replayed past the write's WAL position, else the
+   *   primary. Costs one extra round trip (`pg_current_wal_lsn()`) per write in a call context.
+   * - `primary` (default elsewhere): to the primary for the rest of the call.
+   */
+  readYourWrites?: 'wal' | 'primary';
+}
+
+/**
+ * Stage 5: one primary, N replicas, one DataSource. Writes, transactions and hinted reads go to the primary;
+ * reads go to a healthy, un-lagged replica; with none available they go to the primary, so reads degrade in
+ * capacity, never in availability.
+ */
+export class ReadWriteSplit implements DataSource {
+  readonly name: string;
+  readonly dialect: Dialect;
+  readonly primary: DataSource;
+  readonly replicas: readonly DataSource[];
+  readonly #monitor: ReplicaMonitor;
+  readonly #balancer: ReplicaBalancer;
+  readonly #ryw: ReadYourWrites;
+  readonly #walMode: boolean;
+
+  constructor(options: ReadWriteSplitOptions) {
+    this.name = options.name;
+    this.primary = options.primary;
+    this.replicas = options.replicas;
+    this.dialect = options.primary.dialect;
+    for (const replica of options.replicas) {
+      if (replica.dialect !== this.dialect) {
+        throw new StagesError(
+          'CONFIG_INVALID',
+          `read/write split "${options.name}": replica "${replica.name}" is ${replica.dialect}, primary is ${this.dialect}`,
+          {
+            details: { datasource: options.name },
+          },
+        );
+      }
+    }
+    this.#balancer = replicaBalancers.resolve(options.balancer ?? 'round-robin');
+    this.#ryw = new ReadYourWrites(options.name);
+    this.#walMode =
+      (options.readYourWrites ?? (this.dialect === 'postgres' ? 'wal' : 'primary')) === 'wal' &&
+      this.dialect === 'postgres';
+    this.#monitor = new ReplicaMonitor(options.primary, options.replicas, {
+      intervalMs: options.healthIntervalMs ?? 1000,
+      maxLagMs: options.maxLagMs ?? 5000,
+      healthTimeoutMs: options.healthTimeoutMs ?? 1000,
+    });
+    if (options.replicas.length > 0) {
+      this.#monitor.start();
+      void this.#monitor.check();
+    }
+  }
+
+  /** Health and lag of each replica as last measured. */
+  replicaStatus(): ReplicaStatus[] {
+    return this.#monitor.status();
+  }
+
+  /** Probes the replicas now instead of waiting for the interval. */
+  checkReplicas(): Promise<void> {
+    return this.#monitor.check();
+  }
+
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
+    if (options?.primary || !isReadStatement(sql)) {
+      const rows = await this.primary.query<T>(sql, params, options);
+      // A SELECT that writes (nextval, FOR UPDATE, a writing CTE) counts as a write for read-your-writes.
+      if (!options?.primary) await this.#afterWrite();
+      return rows;
+    }
+    const replica = this.#pickReplica();
+    if (!replica) return this.primary.query<T>(sql, params, options);
+    try {
+      return await replica.query<T>(sql, params, options);
+    } catch (error) {
+      // A replica that cannot be reached is taken out now, not at the next probe, and the read retried on the
+      // primary: a read is safe to repeat. A bad statement or a timeout is the caller's to see.
+      if (!StagesError.is(error, 'DATASOURCE_ERROR') || !error.retryable) throw error;
+      this.#monitor.markDown(replica, error);
+      return this.primary.query<T>(sql, params, options);
+    }
+  }
+
+  async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
+    const result = await this.primary.execute(sql, params, options);
+    await this.#afterWrite();
+    return result;
+  }
+
+  async transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
+    // Everything in a transaction, reads included, runs on the primary's one connection.
+    const result = await this.primary.transaction(fn);
+    await this.#afterWrite();
+    return result;
+  }
+
+  async health(): Promise<void> {
+    await this.primary.health();
+  }
+
+  async close(): Promise<void> {
+    this.#monitor.stop();
+    await Promise.all([this.primary.close(), ...this.replicas.map((r) => r.close())]);
+  }
+
+  #pickReplica(): DataSource | undefined {
+    const mark = this.#ryw.lastWrite();
+    if (mark) {
+      if (mark.lsn === undefined) return undefined;
+      const ready = this.#monitor.caughtUp(mark.lsn);
+      return ready.length > 0 ? this.#balancer.pick(ready) : undefined;
+    }
+    const healthy = this.#monitor.healthy();
+    return healthy.length > 0 ? this.#balancer.pick(healthy) : undefined;
+  }
+
+  async #afterWrite(): Promise<void> {
+    if (!this.#ryw.active() || this.replicas.length === 0) return;
+    if (!this.#walMode) {
+      this.#ryw.markWrite({});
+      return;
+    }
+    let lsn: bigint | undefined;
+    try {
+      const [row] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      lsn = parseLsn(row?.lsn);
+    } catch {
+      // Without the position the safe choice is the primary for the rest of the call.
+    }
+    this.#ryw.markWrite(lsn === undefined ? {} : { lsn });
+  }
+}
