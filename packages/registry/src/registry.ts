@@ -33,6 +33,17 @@ export interface ProvidersUpdate {
 
 export type ProvidersListener = (update: ProvidersUpdate) => void;
 
+/** A consumer that recorded itself (for the dashboard and `stages registry ls`); informational only. */
+export interface ConsumerRecord {
+  readonly id: string;
+  /** The service it consumes. */
+  readonly service: string;
+  readonly host: string;
+  readonly app?: string;
+  readonly startTime: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
 /**
  * Where providers announce themselves and consumers find them. `subscribe` delivers the current list at once
  * (asynchronously) and again after every change, coalesced; it never delivers a partial list.
@@ -47,4 +58,10 @@ export interface Registry {
   /** Every service name known to the registry (for `stages registry ls`). */
   services(): Promise<readonly string[]>;
   close(): Promise<void>;
+  /** True when register/deregister do nothing (a static list from config). Absent means writable. */
+  readonly readOnly?: boolean;
+  /** Records a consumer of `record.service` until deregistered or closed. Best effort; optional. */
+  registerConsumer?(record: ConsumerRecord): Promise<void>;
+  /** The consumers that recorded themselves for a service. Optional. */
+  consumers?(service: string): Promise<readonly ConsumerRecord[]>;
 }
