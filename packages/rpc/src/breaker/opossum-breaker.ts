@@ -1,0 +1,72 @@
+import { StagesError } from '@stages/common';
+import CircuitBreaker from 'opossum';
+import type { BreakerFactory, BreakerOptions, BreakerState, ProviderBreaker } from './breaker.js';
+import { isHealthFailure } from './health-failure.js';
+
+type Thunk = () => Promise<unknown>;
+
+/** A ProviderBreaker on opossum: rolling-window error rate, open / half-open / closed. */
+export class OpossumBreaker implements ProviderBreaker {
+  readonly #cb: CircuitBreaker<[Thunk], unknown>;
+
+  constructor(
+    readonly name: string,
+    options: BreakerOptions,
+    onState: (state: BreakerState) => void,
+  ) {
+    this.#cb = new CircuitBreaker<[Thunk], unknown>((fn: Thunk) => fn(), {
+      name,
+      timeout: options.timeoutMs ?? false,
+      errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+      volumeThreshold: options.volumeThreshold ?? 10,
+      resetTimeout: options.resetTimeoutMs ?? 10_000,
+      rollingCountTimeout: options.rollingWindowMs ?? 10_000,
+      rollingCountBuckets: options.rollingBuckets ?? 10,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      // errorFilter returning true means "not a failure": business errors pass through without counting.
+      errorFilter: (error: unknown) => !isHealthFailure(error),
+    });
+    this.#cb.on('open', () => onState('open'));
+    this.#cb.on('halfOpen', () => onState('half-open'));
+    this.#cb.on('close', () => onState('closed'));
+  }
+
+  get state(): BreakerState {
+    return this.#cb.opened ? 'open' : this.#cb.halfOpen ? 'half-open' : 'closed';
+  }
+
+  allows(): boolean {
+    // Half-open admits exactly one probe: opossum clears pendingClose when it lets that one through.
+    return this.#cb.closed || this.#cb.pendingClose;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.#cb.fire(fn)) as T;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (!StagesError.is(error) && (code === 'EOPENBREAKER' || code === 'ETIMEDOUT' || code === 'ESEMLOCKED')) {
+        throw new StagesError(
+          code === 'ETIMEDOUT' ? 'DEADLINE_EXCEEDED' : 'CIRCUIT_OPEN',
+          code === 'ETIMEDOUT' ? `${this.name}: breaker timeout` : `${this.name}: circuit breaker is ${this.state}`,
+          { details: { breaker: this.name, state: this.state } },
+        );
+      }
+      throw error;
+    }
+  }
+
+  shutdown(): void {
+    this.#cb.shutdown();
+  }
+}
+
+export class OpossumBreakerFactory implements BreakerFactory {
+  readonly name = 'opossum';
+  constructor(readonly options: BreakerOptions = {}) {}
+
+  create(name: string, onState: (state: BreakerState) => void): ProviderBreaker {
+    return new OpossumBreaker(name, this.options, onState);
+  }
+}

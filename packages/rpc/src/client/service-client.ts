@@ -1,0 +1,329 @@
+import { performance } from 'node:perf_hooks';
+import { SpanKind } from '@opentelemetry/api';
+import {
+  createLogger,
+  currentContext,
+  minDeadline,
+  type PluginSpec,
+  recordError,
+  StagesError,
+  tracer,
+} from '@stages/common';
+import type { ProviderInstance } from '@stages/registry';
+import type { Balancer, CallInfo } from '../balancing/balancer.js';
+import { balancers } from '../balancing/resolve.js';
+import type { BreakerFactory } from '../breaker/breaker.js';
+import { BreakerSet } from '../breaker/breaker-set.js';
+import { isHealthFailure } from '../breaker/health-failure.js';
+import { breakerFactories } from '../breaker/resolve.js';
+import type { Attempts, FaultTolerance } from '../fault-tolerance/mode.js';
+import { faultTolerances } from '../fault-tolerance/resolve.js';
+import { RetryBudget } from '../fault-tolerance/retry-budget.js';
+import { BreakerFilter } from '../filters/breaker.js';
+import { applyFilters, type ProviderFilter, type RemovedProvider } from '../filters/filter.js';
+import { GroupFilter } from '../filters/group.js';
+import { ProtocolFilter } from '../filters/protocol.js';
+import { TagFilter } from '../filters/tags.js';
+import { VersionFilter } from '../filters/version.js';
+import { ZoneFilter } from '../filters/zone.js';
+import type { ClientTransport, OutgoingCall } from '../transport/transport.js';
+import { mergeTags, outgoingMetadata } from './metadata.js';
+import { clientMetrics } from './metrics.js';
+import { noProviderError } from './no-provider.js';
+import type { CallOptions, MethodOptions, ServiceClientOptions } from './options.js';
+import { validateOptions } from './options.js';
+import { ProviderPool } from './provider-pool.js';
+import { createProxy, type ServiceProxy } from './proxy.js';
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+const NO_METHOD: MethodOptions = Object.freeze({});
+const trace = tracer('rpc');
+const log = createLogger('rpc.client');
+
+/** What `explain()` reports: the providers a call would see and why each other one is excluded. */
+export interface Explanation {
+  readonly known: number;
+  readonly stale: boolean;
+  readonly delivered: boolean;
+  readonly usable: readonly string[];
+  readonly removed: readonly RemovedProvider[];
+}
+
+/**
+ * The client side of one referenced service: every call goes filter providers -> balance -> invoke through
+ * the provider's breaker with a deadline -> fault-tolerance mode. Keeps the provider list current from the
+ * registry. Create one per referenced service and reuse it: balancer and breaker state live here.
+ */
+export class ServiceClient {
+  readonly service: string;
+  readonly #options: Readonly<ServiceClientOptions>;
+  readonly #transports = new Map<string, ClientTransport>();
+  readonly #balancer: Balancer;
+  readonly #mode: FaultTolerance;
+  readonly #methodModes = new Map<string, FaultTolerance>();
+  readonly #breakers: BreakerSet;
+  readonly #filters: readonly ProviderFilter[];
+  readonly #requiredFilters: readonly ProviderFilter[];
+  readonly #pool: ProviderPool;
+  readonly #budget: RetryBudget;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  constructor(options: ServiceClientOptions) {
+    const o = validateOptions(options);
+    this.#options = o;
+    this.service = o.service;
+    for (const t of o.transports) this.#transports.set(t.protocol, t);
+    this.#balancer = balancers.resolve(o.balancer ?? 'random');
+    this.#mode = resolveMode(o.faultTolerance, o.retries);
+    for (const [name, m] of Object.entries(o.methods ?? {})) {
+      if (m.faultTolerance !== undefined) this.#methodModes.set(name, resolveMode(m.faultTolerance, o.retries));
+    }
+    const factory: BreakerFactory =
+      typeof o.breaker === 'string' || o.breaker === undefined
+        ? breakerFactories.resolve({ type: o.breaker ?? 'opossum', options: o.breakerOptions ?? {} })
+        : breakerFactories.resolve(o.breaker);
+    this.#breakers = new BreakerSet(o.service, factory);
+    // Order matters: the breaker filter runs before zone and tags, so "local zone has a healthy provider"
+    // and "a canary exists" both mean one that can take calls now.
+    this.#filters = [
+      new ProtocolFilter(new Set(this.#transports.keys())),
+      new VersionFilter(o.version ?? '*'),
+      new GroupFilter(o.group ?? ''),
+      new BreakerFilter(this.#breakers),
+      new TagFilter(),
+      new ZoneFilter(o.zone),
+      ...(o.filters ?? []),
+    ];
+    this.#requiredFilters = this.#filters.filter((f) => !f.preference);
+    this.#budget = new RetryBudget(o.retryBudget);
+    this.#timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#pool = new ProviderPool(o.registry, o.service, (p) => this.#release(p));
+    this.#pool.start();
+  }
+
+  /** The providers the registry last delivered (before filtering). */
+  get providers(): readonly ProviderInstance[] {
+    return this.#pool.providers;
+  }
+
+  /** True while the registry serves its last known list because it cannot reach its store. */
+  get stale(): boolean {
+    return this.#pool.stale;
+  }
+
+  /** Breaker state changes: `client.breakers.on('state', (e) => ...)`. */
+  get breakers(): BreakerSet {
+    return this.#breakers;
+  }
+
+  get retryBudget(): RetryBudget {
+    return this.#budget;
+  }
+
+  /** Resolves once the registry delivered its first list (or after timeoutMs). */
+  ready(timeoutMs = this.#timeoutMs): Promise<void> {
+    return this.#pool.waitReady(Date.now() + timeoutMs);
+  }
+
+  /** Typed proxy: `client.proxy<CatalogApi>().getProduct({ id })`. */
+  proxy<T>(): ServiceProxy<T> {
+    return createProxy<T>((method, payload, options) => this.call(method, payload, options));
+  }
+
+  /** Which providers a call to `method` with these tags would see now, and why every other one would not. */
+  explain(method: string, options: { tags?: readonly string[] } = {}): Explanation {
+    const call = this.#callInfo(method, undefined, NO_METHOD, mergeTags(this.#options.tags, options.tags), undefined);
+    const removed: RemovedProvider[] = [];
+    const usable = applyFilters(this.#filters, this.#pool.providers, call, removed);
+    return {
+      known: this.#pool.providers.length,
+      stale: this.#pool.stale,
+      delivered: this.#pool.delivered,
+      usable: usable.map((p) => p.id),
+      removed,
+    };
+  }
+
+  async call<T = unknown>(method: string, payload: unknown, options: CallOptions = {}): Promise<T> {
+    if (this.#closed) throw new StagesError('UNAVAILABLE', `client for ${this.service} is closed`);
+    const m = this.#options.methods?.[method] ?? NO_METHOD;
+    const ctx = currentContext();
+    const start = Date.now();
+    // The call's own timeout, cut to what is left of the call being served: a chain never outlives its first caller.
+    const deadline = minDeadline(start + (options.timeoutMs ?? m.timeoutMs ?? this.#timeoutMs), ctx?.deadline)!;
+    if (!this.#pool.delivered) await this.#pool.waitReady(deadline);
+    const tags = mergeTags(this.#options.tags, ctx?.tags, options.tags);
+    const call = this.#callInfo(method, payload, m, tags, options.hashKey);
+    const attrs = { 'rpc.system': 'stages', 'rpc.service': this.service, 'rpc.method': method };
+    const t0 = performance.now();
+    return trace.startActiveSpan(
+      `${this.service}/${method}`,
+      { kind: SpanKind.CLIENT, attributes: attrs },
+      async (span) => {
+        try {
+          if (deadline <= Date.now()) {
+            throw new StagesError(
+              'DEADLINE_EXCEEDED',
+              `${this.service}.${method}: no time left before the call (the caller's deadline has passed)`,
+              { details: { deadline } },
+            );
+          }
+          const metadata = outgoingMetadata(ctx, options.metadata, ctx?.caller ?? this.#options.caller, tags);
+          const mode = this.#methodModes.get(method) ?? this.#mode;
+          const result = await mode.execute(this.#attempts(call, m, deadline, metadata, options.signal));
+          this.#budget.deposit();
+          clientMetrics.calls.add(1, { ...attrs, code: 'OK' });
+          return result as T;
+        } catch (error) {
+          const e = StagesError.from(error);
+          if (m.fallback && fallbackApplies(e)) {
+            clientMetrics.fallbacks.add(1, { ...attrs, code: e.code });
+            span.setAttribute('stages.fallback', e.code);
+            log.debug({ service: this.service, method, code: e.code }, 'fallback answers the call');
+            return (await m.fallback(payload, e)) as T;
+          }
+          recordError(span, e);
+          clientMetrics.calls.add(1, { ...attrs, code: e.code });
+          clientMetrics.errors.add(1, { ...attrs, code: e.code });
+          throw e;
+        } finally {
+          clientMetrics.duration.record(performance.now() - t0, attrs);
+          span.end();
+        }
+      },
+    );
+  }
+
+  /** Stops following the registry and shuts the breakers down. Transports belong to the caller: not closed. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pool.close();
+    this.#breakers.close();
+  }
+
+  #callInfo(method: string, payload: unknown, m: MethodOptions, tags: readonly string[], hashKey?: string): CallInfo {
+    const key = hashKey ?? keyOf(m.hashKey, payload);
+    return key === undefined
+      ? { service: this.service, method, payload, tags }
+      : { service: this.service, method, payload, tags, hashKey: key };
+  }
+
+  #attempts(
+    call: CallInfo,
+    m: MethodOptions,
+    deadline: number,
+    metadata: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Attempts {
+    return {
+      service: this.service,
+      method: call.method,
+      idempotent: m.idempotent === true,
+      deadline,
+      retryBudget: this.#budget,
+      select: (exclude) => this.#select(call, exclude),
+      all: () => applyFilters(this.#requiredFilters, this.#pool.providers, call),
+      invoke: (provider, forkSignal) => {
+        const s = signal && forkSignal ? AbortSignal.any([signal, forkSignal]) : (forkSignal ?? signal);
+        const outgoing: OutgoingCall = {
+          service: this.service,
+          method: call.method,
+          payload: call.payload,
+          deadline,
+          metadata,
+          ...(s ? { signal: s } : {}),
+        };
+        return this.#invoke(provider, outgoing);
+      },
+      retrying: (provider, error) => {
+        const code = StagesError.is(error) ? error.code : 'INTERNAL';
+        clientMetrics.retries.add(1, { 'rpc.service': this.service, 'rpc.method': call.method, code });
+        log.debug({ service: this.service, method: call.method, provider: provider.id, code }, 'retrying elsewhere');
+      },
+    };
+  }
+
+  #select(call: CallInfo, exclude: ReadonlySet<string> | undefined): ProviderInstance | undefined {
+    const usable = applyFilters(this.#filters, this.#pool.providers, call);
+    if (usable.length === 0) throw this.#noProvider(call);
+    const candidates = exclude && exclude.size > 0 ? usable.filter((p) => !exclude.has(p.id)) : usable;
+    if (candidates.length === 0) return undefined;
+    const chosen = this.#balancer.pick(candidates, call);
+    if (!chosen) throw this.#noProvider(call, `balancer ${this.#balancer.name} chose none of ${candidates.length}`);
+    return chosen;
+  }
+
+  async #invoke(provider: ProviderInstance, outgoing: OutgoingCall): Promise<unknown> {
+    // The protocol filter ran first, so a transport exists.
+    const transport = this.#transports.get(provider.protocol)!;
+    const breaker = this.#breakers.get(provider);
+    const t0 = performance.now();
+    try {
+      const value = await breaker.run(() => transport.invoke(provider, outgoing));
+      this.#balancer.observe?.(provider, { ok: true, durationMs: performance.now() - t0 });
+      return value;
+    } catch (error) {
+      this.#balancer.observe?.(provider, { ok: !isHealthFailure(error), durationMs: performance.now() - t0 });
+      throw StagesError.from(error, `${this.service}.${outgoing.method}: transport failed`);
+    }
+  }
+
+  #noProvider(call: CallInfo, extra?: string): StagesError {
+    const removed: RemovedProvider[] = [];
+    applyFilters(this.#filters, this.#pool.providers, call, removed);
+    const o = this.#options;
+    const error = noProviderError({
+      service: this.service,
+      method: call.method,
+      known: this.#pool.providers,
+      removed,
+      stale: this.#pool.stale,
+      delivered: this.#pool.delivered,
+      wanted: {
+        version: o.version ?? '*',
+        group: o.group ?? '',
+        tags: call.tags,
+        ...(o.zone === undefined ? {} : { zone: o.zone }),
+      },
+    });
+    if (extra) error.message += ` (${extra})`;
+    return error;
+  }
+
+  #release(provider: ProviderInstance): void {
+    this.#breakers.forget(provider.id);
+    this.#balancer.forget?.(provider.id);
+    this.#transports.get(provider.protocol)?.release?.(provider);
+  }
+}
+
+function resolveMode(spec: PluginSpec<FaultTolerance> | undefined, retries: number | undefined): FaultTolerance {
+  if (spec === undefined || spec === 'failover')
+    return faultTolerances.resolve({ type: 'failover', options: { retries } });
+  return faultTolerances.resolve(spec);
+}
+
+/** A fallback answers when no provider could: not for the caller's own errors or a cancelled call. */
+function fallbackApplies(e: StagesError): boolean {
+  if (e.code === 'CANCELLED') return false;
+  return (
+    isHealthFailure(e) ||
+    e.code === 'CIRCUIT_OPEN' ||
+    e.code === 'NO_PROVIDER' ||
+    e.code === 'RESOURCE_EXHAUSTED' ||
+    e.code === 'RATE_LIMITED'
+  );
+}
+
+function keyOf(spec: MethodOptions['hashKey'], payload: unknown): string | undefined {
+  if (spec === undefined) return undefined;
+  const value =
+    typeof spec === 'function'
+      ? spec(payload)
+      : typeof payload === 'object' && payload !== null
+        ? (payload as Record<string, unknown>)[spec]
+        : undefined;
+  return value === undefined || value === null ? undefined : String(value);
+}

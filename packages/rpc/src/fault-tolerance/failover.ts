@@ -1,0 +1,58 @@
+import { StagesError } from '@stages/common';
+import type { ProviderInstance } from '@stages/registry';
+import type { Attempts, FaultTolerance } from './mode.js';
+
+export interface FailoverOptions {
+  /** Attempts after the first, each on a provider not tried yet. Default 2. */
+  retries?: number;
+}
+
+/**
+ * On a retryable failure, tries another provider, up to `retries` more times, within the call's deadline and
+ * the client's retry budget. Only idempotent methods are retried: a timeout on a `createOrder` may mean the
+ * order was created, and trying again elsewhere would create it twice. The one exception is a breaker that
+ * refused the call (CIRCUIT_OPEN): the request never left this process, so any method may go elsewhere.
+ */
+export class FailoverMode implements FaultTolerance {
+  readonly name = 'failover';
+  readonly retries: number;
+
+  constructor(options: FailoverOptions = {}) {
+    this.retries = Math.max(0, options.retries ?? 2);
+  }
+
+  async execute(attempts: Attempts): Promise<unknown> {
+    const tried = new Set<string>();
+    let provider: ProviderInstance | undefined = attempts.select();
+    let lastError: unknown;
+    for (let attempt = 0; provider !== undefined; attempt++) {
+      tried.add(provider.id);
+      try {
+        return await attempts.invoke(provider);
+      } catch (error) {
+        lastError = error;
+        if (attempt >= this.retries || !this.#mayRetry(error, attempts)) throw error;
+        const next = this.#next(attempts, tried);
+        if (next === undefined || !attempts.retryBudget.tryWithdraw()) throw error;
+        attempts.retrying(provider, error);
+        provider = next;
+      }
+    }
+    throw lastError;
+  }
+
+  #mayRetry(error: unknown, attempts: Attempts): boolean {
+    if (!StagesError.is(error) || !error.retryable) return false;
+    if (Date.now() >= attempts.deadline) return false;
+    return attempts.idempotent || error.code === 'CIRCUIT_OPEN';
+  }
+
+  #next(attempts: Attempts, tried: ReadonlySet<string>): ProviderInstance | undefined {
+    try {
+      return attempts.select(tried);
+    } catch {
+      // The filters left nothing now (say the other breakers just opened): the first error is the useful one.
+      return undefined;
+    }
+  }
+}

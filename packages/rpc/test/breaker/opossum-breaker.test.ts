@@ -1,0 +1,76 @@
+import { StagesError } from '@stages/common';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BreakerState } from '../../src/breaker/breaker.js';
+import { BreakerSet } from '../../src/breaker/breaker-set.js';
+import { OpossumBreaker, OpossumBreakerFactory } from '../../src/breaker/opossum-breaker.js';
+import { provider } from '../client/fakes.js';
+
+const fail = (code: 'UNAVAILABLE' | 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'DEADLINE_EXCEEDED') => () =>
+  Promise.reject(new StagesError(code, code));
+const ok = () => Promise.resolve('ok');
+
+describe('opossum breaker', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('opens on provider failures, probes once when half-open, and closes on a good probe', async () => {
+    const states: BreakerState[] = [];
+    const b = new OpossumBreaker('catalog@p1', { volumeThreshold: 4, resetTimeoutMs: 1_000 }, (s) => states.push(s));
+    await b.run(ok);
+    for (let i = 0; i < 3; i++) await expect(b.run(fail('UNAVAILABLE'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(b.state).toBe('open');
+    expect(b.allows()).toBe(false);
+    await expect(b.run(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+
+    vi.advanceTimersByTime(1_000);
+    expect(b.state).toBe('half-open');
+    expect(b.allows()).toBe(true);
+    let release!: () => void;
+    const probe = b.run(() => new Promise<string>((r) => (release = () => r('ok'))));
+    expect(b.allows()).toBe(false); // one probe only
+    await expect(b.run(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    release();
+    await probe;
+    expect(b.state).toBe('closed');
+    expect(states).toEqual(['open', 'half-open', 'closed']);
+    b.shutdown();
+  });
+
+  it('reopens when the half-open probe fails', async () => {
+    const b = new OpossumBreaker('p', { volumeThreshold: 1, resetTimeoutMs: 500 }, () => {});
+    await expect(b.run(fail('DEADLINE_EXCEEDED'))).rejects.toBeTruthy();
+    expect(b.state).toBe('open');
+    vi.advanceTimersByTime(500);
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(b.state).toBe('open');
+    b.shutdown();
+  });
+
+  it('does not count the caller’s own errors (INVALID_ARGUMENT, NOT_FOUND) against the provider', async () => {
+    const b = new OpossumBreaker('p', { volumeThreshold: 2 }, () => {});
+    for (let i = 0; i < 20; i++) {
+      await expect(b.run(i % 2 ? fail('INVALID_ARGUMENT') : fail('NOT_FOUND'))).rejects.toBeTruthy();
+    }
+    expect(b.state).toBe('closed');
+    b.shutdown();
+  });
+});
+
+describe('breaker set', () => {
+  it('keeps one breaker per provider, emits state events and explains an open one', async () => {
+    const set = new BreakerSet('catalog', new OpossumBreakerFactory({ volumeThreshold: 1 }));
+    const p1 = provider('p1');
+    const p2 = provider('p2');
+    const events: string[] = [];
+    set.on('state', (e) => events.push(`${e.providerId}:${e.state}`));
+    await expect(set.get(p1).run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(set.get(p1)).toBe(set.get(p1));
+    expect(set.allows(p1)).toBe(false);
+    expect(set.allows(p2)).toBe(true);
+    expect(set.describe(p1)).toMatch(/^circuit breaker open for \d+ ms$/);
+    expect(events).toEqual(['p1:open']);
+    set.forget('p1');
+    expect(set.stateOf('p1')).toBe('closed');
+    set.close();
+  });
+});
