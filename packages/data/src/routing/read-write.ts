@@ -25,6 +25,11 @@ export interface ReadWriteSplitOptions {
    * - `primary` (default elsewhere): to the primary for the rest of the call.
    */
   readYourWrites?: 'wal' | 'primary';
+  /**
+   * Cap on a read sent to a replica (default 2000 ms). A replica that does not answer in time is taken out of
+   * rotation and the read retried on the primary.
+   */
+  replicaTimeoutMs?: number;
 }
 
 /**
@@ -41,6 +46,7 @@ export class ReadWriteSplit implements DataSource {
   readonly #balancer: ReplicaBalancer;
   readonly #ryw: ReadYourWrites;
   readonly #walMode: boolean;
+  readonly #replicaTimeoutMs: number;
 
   constructor(options: ReadWriteSplitOptions) {
     this.name = options.name;
@@ -60,6 +66,7 @@ export class ReadWriteSplit implements DataSource {
     }
     this.#balancer = replicaBalancers.resolve(options.balancer ?? 'round-robin');
     this.#ryw = new ReadYourWrites(options.name);
+    this.#replicaTimeoutMs = options.replicaTimeoutMs ?? 2000;
     this.#walMode =
       (options.readYourWrites ?? (this.dialect === 'postgres' ? 'wal' : 'primary')) === 'wal' &&
       this.dialect === 'postgres';
@@ -93,12 +100,19 @@ export class ReadWriteSplit implements DataSource {
     }
     const replica = this.#pickReplica();
     if (!replica) return this.primary.query<T>(sql, params, options);
+    // A hung replica (stopped process, network partition) must not hang the read: cap it, unless the caller
+    // asked for less.
+    const own = options?.timeoutMs;
+    const capped = own !== undefined && own <= this.#replicaTimeoutMs;
     try {
-      return await replica.query<T>(sql, params, options);
+      return await replica.query<T>(sql, params, capped ? options : { ...options, timeoutMs: this.#replicaTimeoutMs });
     } catch (error) {
-      // A replica that cannot be reached is taken out now, not at the next probe, and the read retried on the
-      // primary: a read is safe to repeat. A bad statement or a timeout is the caller's to see.
-      if (!StagesError.is(error, 'DATASOURCE_ERROR') || !error.retryable) throw error;
+      // A replica that cannot be reached, or did not answer within the cap, is taken out now (the next good
+      // probe brings it back) and the read retried on the primary: a read is safe to repeat. A bad statement,
+      // or the caller's own timeout, is the caller's to see.
+      const unreachable = StagesError.is(error, 'DATASOURCE_ERROR') && error.retryable;
+      const hung = StagesError.is(error, 'DEADLINE_EXCEEDED') && !capped;
+      if (!unreachable && !hung) throw error;
       this.#monitor.markDown(replica, error);
       return this.primary.query<T>(sql, params, options);
     }
