@@ -49,6 +49,12 @@ interface MethodEntry {
 }
 
 const log = createLogger('rpc.server');
+
+/**
+ * Where a handler finds its call's cancellation in `currentContext().state`, to stop long work the caller no
+ * longer waits for: `(currentContext()?.state.get(CANCELLATION_KEY) as CallCancellation | undefined)?.cancelled`.
+ */
+export const CANCELLATION_KEY: unique symbol = Symbol.for('stages.rpc.cancellation');
 const EMPTY_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
@@ -185,7 +191,7 @@ export class ServerPipeline {
 
     let running: Promise<unknown>;
     try {
-      running = Promise.resolve(this.#invoke(entry, request, metadata, deadline, parent, span));
+      running = Promise.resolve(this.#invoke(entry, request, cancellation, metadata, deadline, parent, span));
     } catch (error) {
       release();
       throw error;
@@ -200,6 +206,7 @@ export class ServerPipeline {
   #invoke(
     entry: MethodEntry,
     request: unknown,
+    cancellation: CallCancellation | undefined,
     metadata: Readonly<Record<string, string>>,
     deadline: number | undefined,
     parent: typeof ROOT_CONTEXT,
@@ -211,6 +218,7 @@ export class ServerPipeline {
       tags: parseTags(metadata[TAGS_KEY]),
       ...(deadline === undefined ? {} : { deadline }),
       ...(caller === undefined ? {} : { caller }),
+      ...(cancellation === undefined ? {} : { state: new Map([[CANCELLATION_KEY, cancellation]]) }),
     };
     const run = () => runWithContext(ctx, () => entry.fn(request));
     // Without an SDK the span records nothing; making it active then only matters when there is a trace to pass on.

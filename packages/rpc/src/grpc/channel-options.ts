@@ -1,0 +1,24 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { DEFAULT_KEEPALIVE, type KeepaliveOptions, type TlsClientOptions } from './options.js';
+
+/** grpc-js options every Stages client channel gets. */
+export function clientChannelOptions(
+  maxMessageBytes: number,
+  keepalive: KeepaliveOptions | undefined,
+  tls: TlsClientOptions | undefined,
+  extra: ChannelOptions | undefined,
+): ChannelOptions {
+  const k = { ...DEFAULT_KEEPALIVE, ...keepalive };
+  return {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    'grpc.keepalive_time_ms': k.timeMs,
+    'grpc.keepalive_timeout_ms': k.timeoutMs,
+    'grpc.keepalive_permit_without_calls': 1,
+    // Each channel owns its connection, so release() of one provider really closes it (the global pool would
+    // keep it for whichever other channel dials the same address).
+    'grpc.use_local_subchannel_pool': 1,
+    ...(tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {}),
+    ...extra,
+  };
+}

@@ -1,0 +1,253 @@
+import {
+  type ChannelCredentials,
+  type ChannelOptions,
+  Client,
+  Metadata,
+  type StatusObject,
+  status,
+} from '@grpc/grpc-js';
+import { createLogger, StagesError } from '@stages/common';
+import type { OutgoingCall } from '../transport/transport.js';
+import type { ClientMetrics } from './client-metrics.js';
+import { decodeMessage, ERROR, encodeRequest, RESULT } from './framing.js';
+import { identity, MUX_CALL_PATH } from './mux-service.js';
+import { MuxStream, type MuxStreamOwner } from './mux-stream.js';
+import { PendingCall } from './pending-call.js';
+import { fromGrpcError } from './status.js';
+
+export interface MuxChannelOptions {
+  readonly credentials: ChannelCredentials;
+  readonly channelOptions: ChannelOptions;
+  readonly maxMessageBytes: number;
+  readonly streams: number;
+  readonly maxInFlightPerStream: number;
+  readonly metrics: ClientMetrics;
+}
+
+const log = createLogger('rpc.grpc.client');
+
+/**
+ * Everything the client holds for one provider address: one gRPC channel (one HTTP/2 connection) and a small pool
+ * of mux streams on it, opened lazily. Calls beyond the per-stream in-flight bound wait here (backpressure), with
+ * their deadline already running. A provider that turns out not to speak the mux gets unary `stages.Mux/Call`.
+ */
+export class MuxChannel implements MuxStreamOwner {
+  readonly address: string;
+  readonly maxMessageBytes: number;
+  readonly #client: Client;
+  readonly #options: MuxChannelOptions;
+  readonly #streams: MuxStream[] = [];
+  readonly #waiting: PendingCall[] = [];
+  #unaryOnly = false;
+  #active = 0;
+  #releasing = false;
+  #closed = false;
+  readonly onClosed: () => void;
+
+  constructor(address: string, options: MuxChannelOptions, onClosed: () => void) {
+    this.address = address;
+    this.#options = options;
+    this.maxMessageBytes = options.maxMessageBytes;
+    this.onClosed = onClosed;
+    this.#client = new Client(address, options.credentials, options.channelOptions);
+  }
+
+  /** Calls not yet settled. */
+  get active(): number {
+    return this.#active;
+  }
+
+  invoke(call: OutgoingCall): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new StagesError('UNAVAILABLE', `channel to ${this.address} is closed`));
+    this.#releasing = false;
+    return new Promise((resolve, reject) => {
+      const pending = new PendingCall(call, resolve, reject);
+      this.#active++;
+      if (Number.isFinite(call.deadline)) {
+        const remaining = call.deadline - Date.now();
+        if (remaining <= 0) {
+          this.settle(pending, this.#deadlineError(pending));
+          return;
+        }
+        pending.timer = setTimeout(() => this.#giveUp(pending, this.#deadlineError(pending)), remaining);
+      }
+      const signal = call.signal;
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          this.settle(pending, cancelledError(pending));
+          return;
+        }
+        pending.onAbort = () => this.#giveUp(pending, cancelledError(pending));
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      this.#dispatch(pending);
+    });
+  }
+
+  /** Closes once the calls in flight have ended (the provider left the registry). */
+  release(): void {
+    this.#releasing = true;
+    if (this.#active === 0) this.close();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const waiting of this.#waiting.splice(0)) {
+      this.settle(waiting, new StagesError('UNAVAILABLE', `channel to ${this.address} was closed`));
+    }
+    for (const stream of this.#streams) stream.end();
+    // Client.close() lets started calls finish; streams end as soon as the server has answered their calls.
+    this.#client.close();
+    this.onClosed();
+  }
+
+  settle(pending: PendingCall, error: StagesError | undefined, value?: unknown): void {
+    if (pending.done) return;
+    pending.done = true;
+    this.#active--;
+    clearTimeout(pending.timer);
+    if (pending.onAbort !== undefined) pending.call.signal?.removeEventListener('abort', pending.onAbort);
+    if (error === undefined) pending.resolve(value);
+    else pending.reject(error);
+    if (this.#waiting.length > 0) this.#pump();
+    if (this.#releasing && this.#active === 0) this.close();
+  }
+
+  streamClosed(stream: MuxStream, closed: StatusObject, pending: PendingCall[], answered: boolean): void {
+    const index = this.#streams.indexOf(stream);
+    if (index >= 0) this.#streams.splice(index, 1);
+    if (closed.code === status.UNIMPLEMENTED && !answered) {
+      // The provider does not know stages.Mux/Stream: nothing was served, so every call is re-sent as unary.
+      if (!this.#unaryOnly) {
+        this.#unaryOnly = true;
+        this.#options.metrics.unaryFallbacks.add(1);
+        log.info({ address: this.address }, 'provider does not speak the mux stream; using unary calls');
+      }
+      for (const call of pending) this.#dispatch(call);
+      for (const call of this.#waiting.splice(0)) this.#dispatch(call);
+      return;
+    }
+    if (pending.length === 0) return;
+    this.#options.metrics.streamsBroken.add(1);
+    const why = `stream to ${this.address} ended (${status[closed.code] ?? closed.code}: ${closed.details})`;
+    if (closed.code === status.RESOURCE_EXHAUSTED) {
+      // The provider refused a message over its size limit (it allows less than this client): the batch is lost,
+      // and retrying it elsewhere would only fail again.
+      for (const call of pending) {
+        this.settle(call, new StagesError('PAYLOAD_TOO_LARGE', `${this.address} refused a message: ${closed.details}`));
+      }
+      return;
+    }
+    for (const call of pending) {
+      // Retryable: the cluster may fail over; whether a non-idempotent call ran is unknown, and it decides.
+      this.settle(call, new StagesError('UNAVAILABLE', `${why} during ${call.call.service}/${call.call.method}`));
+    }
+  }
+
+  flushed(frames: number): void {
+    this.#options.metrics.framesPerMessage.record(frames);
+  }
+
+  #dispatch(pending: PendingCall): void {
+    if (pending.done) return;
+    if (this.#unaryOnly) {
+      this.#unary(pending);
+      return;
+    }
+    const stream = this.#pickStream();
+    if (stream === undefined) this.#waiting.push(pending);
+    else stream.send(pending);
+  }
+
+  /** The least loaded open stream under the bound; a new one while the pool has room and all are busy. */
+  #pickStream(): MuxStream | undefined {
+    let best: MuxStream | undefined;
+    for (const stream of this.#streams) {
+      if (!stream.closed && (best === undefined || stream.load < best.load)) best = stream;
+    }
+    if ((best === undefined || best.load > 0) && this.#streams.length < this.#options.streams) {
+      best = new MuxStream(this.#client, this);
+      this.#streams.push(best);
+      this.#options.metrics.streamsOpened.add(1);
+    }
+    return best !== undefined && best.load < this.#options.maxInFlightPerStream ? best : undefined;
+  }
+
+  #pump(): void {
+    while (this.#waiting.length > 0) {
+      const stream = this.#pickStream();
+      if (stream === undefined) return;
+      const next = this.#waiting.shift()!;
+      if (!next.done) stream.send(next);
+    }
+  }
+
+  #giveUp(pending: PendingCall, error: StagesError): void {
+    if (pending.done) return;
+    if (pending.stream !== undefined) pending.stream.cancel(pending);
+    else if (pending.unary !== undefined) pending.unary.cancel();
+    else {
+      const index = this.#waiting.indexOf(pending);
+      if (index >= 0) this.#waiting.splice(index, 1);
+    }
+    this.settle(pending, error);
+  }
+
+  #unary(pending: PendingCall): void {
+    const { call } = pending;
+    let frame: Buffer;
+    try {
+      const timeoutMs = Number.isFinite(call.deadline) ? Math.max(1, Math.ceil(call.deadline - Date.now())) : 0;
+      frame = Buffer.from(encodeRequest(0, call.service, call.method, timeoutMs, call.metadata, call.payload));
+    } catch (error) {
+      this.settle(pending, new StagesError('INVALID_ARGUMENT', 'request cannot be serialised', { cause: error }));
+      return;
+    }
+    if (frame.length > this.maxMessageBytes) {
+      this.settle(
+        pending,
+        new StagesError(
+          'PAYLOAD_TOO_LARGE',
+          `request is ${frame.length} bytes, over the ${this.maxMessageBytes} limit`,
+        ),
+      );
+      return;
+    }
+    const options = Number.isFinite(call.deadline) ? { deadline: call.deadline } : {};
+    pending.unary = this.#client.makeUnaryRequest(
+      MUX_CALL_PATH,
+      identity,
+      identity,
+      frame,
+      new Metadata(),
+      options,
+      (error, response) => {
+        if (error) {
+          this.settle(pending, fromGrpcError(error, this.address));
+          return;
+        }
+        try {
+          const answer = decodeMessage(response!);
+          if (answer[0] === RESULT) this.settle(pending, undefined, answer[2]);
+          else if (answer[0] === ERROR) this.settle(pending, StagesError.fromWire(answer[2]));
+          else throw new TypeError('not an answer frame');
+        } catch {
+          this.settle(pending, new StagesError('INTERNAL', `malformed answer from ${this.address}`));
+        }
+      },
+    );
+  }
+
+  #deadlineError(pending: PendingCall): StagesError {
+    const { service, method } = pending.call;
+    return new StagesError(
+      'DEADLINE_EXCEEDED',
+      `${service}/${method} on ${this.address} did not answer before its deadline`,
+    );
+  }
+}
+
+function cancelledError(pending: PendingCall): StagesError {
+  return new StagesError('CANCELLED', `${pending.call.service}/${pending.call.method} was cancelled by the caller`);
+}

@@ -1,0 +1,141 @@
+import { type Client, type ClientDuplexStream, Metadata, type StatusObject } from '@grpc/grpc-js';
+import { StagesError } from '@stages/common';
+import { FrameBatcher } from './frame-batcher.js';
+import { decodeMessage, ERROR, encodeCancel, encodeRequest, RESULT } from './framing.js';
+import { identity, MUX_STREAM_PATH } from './mux-service.js';
+import type { PendingCall } from './pending-call.js';
+
+/** What a stream reports to the channel that owns it. */
+export interface MuxStreamOwner {
+  readonly address: string;
+  readonly maxMessageBytes: number;
+  settle(call: PendingCall, error: StagesError | undefined, value?: unknown): void;
+  streamClosed(stream: MuxStream, status: StatusObject, pending: PendingCall[], answered: boolean): void;
+  flushed(frames: number): void;
+}
+
+/**
+ * One long-lived `stages.Mux/Stream` to a provider carrying many calls at once, each under its own id. Requests of
+ * one event-loop turn leave as one message; answers arrive in any order. If the stream breaks, its owner fails
+ * every call still waiting on it at once: a call never waits on a dead stream.
+ */
+export class MuxStream {
+  readonly #owner: MuxStreamOwner;
+  readonly #pending = new Map<number, PendingCall>();
+  readonly #call: ClientDuplexStream<Buffer, Buffer>;
+  readonly #batcher: FrameBatcher;
+  #nextId = 1;
+  #closed = false;
+  /** Whether the server ever answered on this stream (an UNIMPLEMENTED status before that means: no mux here). */
+  #answered = false;
+
+  constructor(client: Client, owner: MuxStreamOwner) {
+    this.#owner = owner;
+    this.#call = client.makeBidiStreamRequest(MUX_STREAM_PATH, identity, identity, new Metadata(), {});
+    this.#batcher = new FrameBatcher((message, frames) => {
+      if (this.#closed) return;
+      this.#call.write(message);
+      owner.flushed(frames);
+    }, owner.maxMessageBytes);
+    this.#call.on('data', (message: Buffer) => this.#onMessage(message));
+    // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
+    // 'error' event without a listener would crash the process.
+    this.#call.on('error', () => {});
+    this.#call.on('status', (status: StatusObject) => this.#onClosed(status));
+  }
+
+  get load(): number {
+    return this.#pending.size;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one call. Fails it at once with PAYLOAD_TOO_LARGE when its frame alone exceeds the message limit. */
+  send(pending: PendingCall): void {
+    const { call } = pending;
+    const id = this.#nextId++;
+    const timeoutMs = Number.isFinite(call.deadline) ? Math.max(1, Math.ceil(call.deadline - Date.now())) : 0;
+    let frame: string;
+    try {
+      frame = encodeRequest(id, call.service, call.method, timeoutMs, call.metadata, call.payload);
+    } catch (error) {
+      this.#owner.settle(
+        pending,
+        new StagesError('INVALID_ARGUMENT', `request for ${call.service}/${call.method} cannot be serialised`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    const bytes = Buffer.byteLength(frame);
+    if (bytes + 2 > this.#owner.maxMessageBytes) {
+      this.#owner.settle(
+        pending,
+        new StagesError(
+          'PAYLOAD_TOO_LARGE',
+          `request for ${call.service}/${call.method} is ${bytes} bytes, over the ${this.#owner.maxMessageBytes} limit`,
+        ),
+      );
+      return;
+    }
+    pending.id = id;
+    pending.stream = this;
+    this.#pending.set(id, pending);
+    this.#batcher.push(frame, bytes);
+  }
+
+  /** The caller gave up (deadline, abort): forget the call and tell the server to stop working on it. */
+  cancel(pending: PendingCall): void {
+    if (!this.#pending.delete(pending.id) || this.#closed) return;
+    this.#batcher.push(encodeCancel(pending.id));
+  }
+
+  /** A call settled elsewhere (it cannot be on this stream any more). */
+  forget(pending: PendingCall): void {
+    this.#pending.delete(pending.id);
+  }
+
+  /** Half-closes: the server answers what it has and ends the stream. */
+  end(): void {
+    if (this.#closed) return;
+    this.#batcher.flush();
+    this.#call.end();
+  }
+
+  /** Tears the stream down now; its calls are failed by the status handler. */
+  destroy(): void {
+    this.#batcher.clear();
+    this.#call.cancel();
+  }
+
+  #onMessage(message: Buffer): void {
+    this.#answered = true;
+    let frames: unknown[];
+    try {
+      frames = decodeMessage(message);
+    } catch {
+      // The server sent garbage: nothing on this stream can be trusted any more.
+      this.#call.cancel();
+      return;
+    }
+    for (const frame of frames) {
+      if (!Array.isArray(frame)) continue;
+      const pending = this.#pending.get(frame[1] as number);
+      if (pending === undefined) continue; // cancelled or timed out here already
+      this.#pending.delete(pending.id);
+      if (frame[0] === RESULT) this.#owner.settle(pending, undefined, frame[2]);
+      else if (frame[0] === ERROR) this.#owner.settle(pending, StagesError.fromWire(frame[2]));
+      else this.#owner.settle(pending, new StagesError('INTERNAL', `unexpected frame kind ${String(frame[0])}`));
+    }
+  }
+
+  #onClosed(status: StatusObject): void {
+    this.#closed = true;
+    this.#batcher.clear();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#owner.streamClosed(this, status, pending, this.#answered);
+  }
+}
