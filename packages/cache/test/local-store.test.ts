@@ -36,7 +36,11 @@ describe('single flight and jitter', () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const work = () => flight.run('k', async () => (await gate, ++runs));
+    const work = () =>
+      flight.run('k', async () => {
+        await gate;
+        return ++runs;
+      });
     const results = Promise.all([work(), work(), work()]);
     release();
     expect(await results).toEqual([1, 1, 1]);
