@@ -90,8 +90,9 @@ When you add a code, append its row.
 const existing = new Map<string, string>();
 try {
   for (const line of readFileSync(PAGE, 'utf8').split('\n')) {
-    const m = /^\| `?([A-Z_]+)`? \| [^|]+ \| [^|]+ \| (.*) \|$/.exec(line);
-    if (m?.[1] && m[2]) existing.set(m[1], m[2]);
+    const cells = line.split('|').map((cell) => cell.trim());
+    const code = /^`?([A-Z_]+)`?$/.exec(cells[1] ?? '')?.[1];
+    if (code && cells[4]) existing.set(code, cells[4]);
   }
 } catch {
   // First run: no page yet.

@@ -15,17 +15,27 @@ export interface ApiToken<T> {
   /** Defaults a reference inherits unless it sets its own. */
   readonly version?: string;
   readonly group?: string;
+  /** What the consumer must know per method: whether a retry on another provider is safe, the usual deadline. */
+  readonly methods?: Readonly<Record<string, { readonly idempotent?: boolean; readonly timeoutMs?: number }>>;
   /** Phantom: never set at runtime. */
   readonly __api?: T;
 }
 
-export function defineApi<T>(service: string, defaults: { version?: string; group?: string } = {}): ApiToken<T> {
+export function defineApi<T>(
+  service: string,
+  defaults: {
+    version?: string;
+    group?: string;
+    methods?: { readonly [K in keyof T]?: { readonly idempotent?: boolean; readonly timeoutMs?: number } };
+  } = {},
+): ApiToken<T> {
   if (typeof service !== 'string' || service.length === 0) throw new TypeError('defineApi: service name required');
   return Object.freeze({
     [kApiToken]: true as const,
     service,
     ...(defaults.version === undefined ? {} : { version: defaults.version }),
     ...(defaults.group === undefined ? {} : { group: defaults.group }),
+    ...(defaults.methods === undefined ? {} : { methods: defaults.methods as ApiToken<T>['methods'] }),
   });
 }
 

@@ -85,6 +85,11 @@ export class Stages {
     return this.#adminAddress;
   }
 
+  /** Calls being served right now (what a drain waits for). */
+  inFlight(): number {
+    return this.#wiring?.server.inFlight() ?? 0;
+  }
+
   get descriptors(): readonly ServiceDescriptor[] {
     return this.#descriptors;
   }
@@ -148,7 +153,7 @@ export class Stages {
 
     const wiring = wire(config, this.options);
     this.#wiring = wiring;
-    this.container.root.register(Stages, { useValue: this });
+    this.container.root.register(Stages as never, { useValue: this });
     this.container.root.register(Features, { useValue: this.features });
     this.container.prepare(this.#definitions, (ref) => createProxy(this.#newClient(ref)));
     this.container.warm(this.#definitions);
@@ -159,11 +164,14 @@ export class Stages {
       this.#descriptors.push(descriptor);
     }
     this.#address = await wiring.server.start();
+    this.#followReadiness(wiring);
     this.#emit('exposed');
 
     const startTime = Date.now();
+    const server = wiring.server as { protocolFor?: (d: ServiceDescriptor) => string };
     for (const descriptor of this.#descriptors) {
-      const instance = providerInstance(descriptor, wiring.server.protocol, this.#address, config, startTime);
+      const protocol = server.protocolFor?.(descriptor) ?? wiring.server.protocol;
+      const instance = providerInstance(descriptor, protocol, this.#address, config, startTime);
       await wiring.registry.register(instance);
       this.#registered.push(instance.id);
     }
@@ -210,6 +218,8 @@ export class Stages {
       // Deregister first: a consumer still picking this instance after the server stops would see UNAVAILABLE.
       for (const id of this.#registered.splice(0)) await step('deregister', () => wiring.registry.deregister(id));
       this.#emit('deregistered');
+      const graceMs = this.#config?.current().deregisterGraceMs ?? (wiring.mode === 'monolith' ? 0 : 1_000);
+      if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
       const inFlight = wiring.server.inFlight();
       await step('drain', () => wiring.server.stop({ drainTimeoutMs }));
       log.info({ inFlightAtDrain: inFlight, left: wiring.server.inFlight() }, 'server drained');
@@ -241,6 +251,19 @@ export class Stages {
     const client = this.options.clientFactory?.(spec) ?? createReferenceClient(spec, wiring, this.config);
     this.#clients.push(client);
     return client;
+  }
+
+  /** The gRPC health service (when the server has one) says what /health/ready says. */
+  #followReadiness(wiring: Wiring): void {
+    const server = wiring.server as { setServing?: (service: string, serving: boolean) => void };
+    if (typeof server.setServing !== 'function') return;
+    const set = (ready: boolean) => {
+      server.setServing?.('', ready);
+      for (const d of this.#descriptors) server.setServing?.(d.name, ready);
+    };
+    // The transport reports SERVING as soon as it binds; the app is not ready until it is registered.
+    set(false);
+    this.health.onReadinessChange(set);
   }
 
   #applyConfig(next: StagesConfig): void {

@@ -29,7 +29,7 @@ export function wire(config: StagesConfig, options: StagesOptions): Wiring {
   const inproc = server instanceof InProcessTransport ? server : new InProcessTransport();
   clientTransports.set(inproc.protocol, inproc);
   if (config.server !== undefined || config.registry !== undefined || options.registry !== undefined) {
-    for (const transport of networkClients(config)) clientTransports.set(transport.protocol, transport);
+    for (const transport of networkClients()) clientTransports.set(transport.protocol, transport);
   }
   for (const transport of options.clientTransports ?? []) clientTransports.set(transport.protocol, transport);
   const monolith =
@@ -46,15 +46,19 @@ function createServer(config: StagesConfig): ServerTransport {
   if (protocol !== 'grpc') {
     throw new StagesError('UNKNOWN_PLUGIN', `server.protocol "${protocol}" is not known; known: grpc`);
   }
-  const GrpcServer = rpcExport<new (o: Record<string, unknown>) => ServerTransport>('GrpcServer');
-  if (GrpcServer === undefined) throw new StagesError('UNKNOWN_PLUGIN', '@stages/rpc has no GrpcServer');
+  const GrpcServer = rpcExport<new (o: Record<string, unknown>) => ServerTransport>('GrpcServerTransport');
+  if (GrpcServer === undefined) throw new StagesError('UNKNOWN_PLUGIN', '@stages/rpc has no GrpcServerTransport');
   return new GrpcServer({ host, port, ...(options ?? {}) });
 }
 
-function networkClients(config: StagesConfig): ClientTransport[] {
+function networkClients(): ClientTransport[] {
   const GrpcClient = rpcExport<new (o: Record<string, unknown>) => ClientTransport>('GrpcClientTransport');
   if (GrpcClient === undefined) return [];
-  return [new GrpcClient({ ...((config.server?.options as Record<string, unknown> | undefined) ?? {}) })];
+  const clients = [new GrpcClient({})];
+  // IDL-mode providers (descriptors with a .proto) register as `grpc-idl`; callable when rpc offers the client.
+  const IdlClient = rpcExport<new (o: Record<string, unknown>) => ClientTransport>('GrpcIdlClientTransport');
+  if (IdlClient !== undefined) clients.push(new IdlClient({}));
+  return clients;
 }
 
 function createRegistry(config: StagesConfig): Registry {
@@ -91,7 +95,8 @@ export function providerInstance(
 ): ProviderInstance {
   const host = config.server?.advertiseHost ?? address.host;
   return {
-    id: `${host}:${address.port}:${process.pid}`,
+    // Per service: one process serves several, and a registry keys what it registered by id.
+    id: `${host}:${address.port}:${process.pid}:${service.name}`,
     service: service.name,
     host,
     port: address.port,

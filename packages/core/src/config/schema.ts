@@ -49,6 +49,11 @@ export const StagesConfigSchema = z
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 0 }),
     drainTimeoutMs: z.number().int().min(0).default(10_000),
+    /**
+     * After deregistering, keep serving new calls this long so consumers see the change before calls are
+     * refused (their watches lag by a round trip). Default: 0 in monolith mode, 1000 otherwise.
+     */
+    deregisterGraceMs: z.number().int().min(0).optional(),
     features: FlagsSchema.default({}),
     services: z
       .record(

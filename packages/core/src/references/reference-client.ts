@@ -17,6 +17,8 @@ export interface ReferenceSpec {
   readonly balancer?: unknown;
   readonly faultTolerance?: unknown;
   readonly timeoutMs?: number;
+  /** Per method: safe to retry elsewhere (failover), default deadline. */
+  readonly methods?: Readonly<Record<string, { readonly idempotent?: boolean; readonly timeoutMs?: number }>>;
   /** Anything else under `references.<service>` in config, passed through to the client. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
