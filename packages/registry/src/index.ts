@@ -1,4 +1,5 @@
 export { assertProviderInstance, type ParseResult, parseProviderInstance, sortInstances } from './instance.js';
+export type { RegistryStats } from './internal/telemetry.js';
 export { InMemoryRegistry, type InMemoryRegistryOptions } from './memory/memory-registry.js';
 export { InMemoryStore } from './memory/memory-store.js';
 export type {

@@ -1,6 +1,6 @@
 import type { Logger } from '@stages/common';
 import type { ProvidersListener, ProvidersUpdate } from '../registry.js';
-import { registryTracer, updatesCounter } from './telemetry.js';
+import { instruments, type RegistryStats, registryTracer } from './telemetry.js';
 
 interface Entry {
   listener: ProvidersListener;
@@ -23,6 +23,7 @@ export class ServiceFeed {
     readonly registry: string,
     readonly service: string,
     private readonly logger: Logger,
+    private readonly stats?: RegistryStats,
   ) {}
 
   get last(): ProvidersUpdate | undefined {
@@ -57,7 +58,11 @@ export class ServiceFeed {
         'stages.stale': update.stale,
       },
     });
-    updatesCounter.add(1, { registry: this.registry, stale: update.stale });
+    instruments().updates.add(1, { registry: this.registry, stale: update.stale });
+    if (this.stats) {
+      this.stats.updates += 1;
+      if (update.stale) this.stats.staleUpdates += 1;
+    }
     for (const entry of this.#entries) {
       if (entry.initial) {
         // Subscribed before any list existed: this publish is its first delivery, still outside subscribe().

@@ -1,32 +1,57 @@
 import { meter, tracer } from '@stages/common';
 
+// Types through common, so this package imports OpenTelemetry only via @stages/common.
+type Meter = ReturnType<typeof meter>;
+type Counter = ReturnType<Meter['createCounter']>;
+type Histogram = ReturnType<Meter['createHistogram']>;
+
 export const registryTracer = tracer('registry');
-const registryMeter = meter('registry');
 
-/** register / deregister / consumer records written, by registry kind and outcome. */
-export const operationsCounter = registryMeter.createCounter('stages.registry.operations', {
-  description: 'Registry writes (register, deregister, registerConsumer) by outcome',
-});
+export interface RegistryInstruments {
+  /** register / deregister / registerConsumer, by registry kind and outcome (ok, deferred, denied). */
+  operations: Counter;
+  /** Updates delivered to subscribers; `stale=true` ones come from memory or the snapshot, not the store. */
+  updates: Counter;
+  /** Znodes or snapshot entries that were not a valid ProviderInstance and were skipped. */
+  junk: Counter;
+  /** ZooKeeper sessions established (more than one per registry means a session expired). */
+  sessions: Counter;
+  /** From a provider node being written (its mtime) to the new list reaching subscribers in this process. */
+  propagation: Histogram;
+}
 
-/** Updates delivered to subscribers; `stale=true` ones come from memory or the snapshot, not the store. */
-export const updatesCounter = registryMeter.createCounter('stages.registry.updates', {
-  description: 'Provider-list updates delivered to subscribers',
-});
+let bound: { meter: Meter; instruments: RegistryInstruments } | undefined;
 
-/** Znodes or snapshot entries that were not a valid ProviderInstance and were skipped. */
-export const junkCounter = registryMeter.createCounter('stages.registry.junk_nodes', {
-  description: 'Provider records skipped because they were not valid JSON or had wrong fields',
-});
-
-export const sessionCounter = registryMeter.createCounter('stages.registry.sessions', {
-  description: 'ZooKeeper sessions established (a count above 1 per process means a session expired)',
-});
-
-/** Time from a provider znode being written (its mtime) to the list reaching subscribers in this process. */
-export const propagationHistogram = registryMeter.createHistogram('stages.registry.propagation', {
-  description: 'Delay from a provider node change to delivery to subscribers',
-  unit: 'ms',
-});
+/**
+ * The instruments, bound to whichever MeterProvider is global now. OpenTelemetry's metrics API has no proxy
+ * (unlike tracing): instruments made at import time, before the app registers its SDK, would stay no-ops
+ * forever. The SDK hands back the same Meter for the same scope, so this rebinds only when the provider changes.
+ */
+export function instruments(): RegistryInstruments {
+  const m = meter('registry');
+  if (bound?.meter === m) return bound.instruments;
+  const created: RegistryInstruments = {
+    operations: m.createCounter('stages.registry.operations', { description: 'Registry writes by outcome' }),
+    updates: m.createCounter('stages.registry.updates', { description: 'Provider-list updates delivered' }),
+    junk: m.createCounter('stages.registry.junk_nodes', {
+      description: 'Provider records skipped: not JSON, or wrong fields',
+    }),
+    sessions: m.createCounter('stages.registry.sessions', { description: 'ZooKeeper sessions established' }),
+    propagation: m.createHistogram('stages.registry.propagation', {
+      description: 'Delay from a provider node change to delivery to subscribers',
+      unit: 'ms',
+    }),
+  };
+  m.createObservableGauge('stages.registry.stale', {
+    description: '1 while a registry cannot reach its store and serves the last known lists or its snapshot',
+  }).addCallback((result) => {
+    for (const source of staleSources) {
+      result.observe(source.isStale() ? 1 : 0, { registry: source.kind, namespace: source.namespace });
+    }
+  });
+  bound = { meter: m, instruments: created };
+  return created;
+}
 
 /** Anything that can say whether it is serving stale data; the gauge reads them all on each collection. */
 export interface StaleSource {
@@ -37,17 +62,20 @@ export interface StaleSource {
 
 const staleSources = new Set<StaleSource>();
 
-registryMeter
-  .createObservableGauge('stages.registry.stale', {
-    description: '1 while a registry cannot reach its store and serves the last known lists or its snapshot',
-  })
-  .addCallback((result) => {
-    for (const source of staleSources) {
-      result.observe(source.isStale() ? 1 : 0, { registry: source.kind, namespace: source.namespace });
-    }
-  });
-
 export function trackStale(source: StaleSource): () => void {
   staleSources.add(source);
+  instruments(); // make sure the gauge exists on the current provider
   return () => staleSources.delete(source);
+}
+
+/** Plain counters per registry, readable without an OpenTelemetry SDK (tests, health endpoints, the CLI). */
+export interface RegistryStats {
+  junkNodes: number;
+  sessions: number;
+  updates: number;
+  staleUpdates: number;
+}
+
+export function emptyStats(): RegistryStats {
+  return { junkNodes: 0, sessions: 0, updates: 0, staleUpdates: 0 };
 }

@@ -2,7 +2,7 @@ import { createLogger, type Logger, StagesError, withSpan } from '@stages/common
 import { assertProviderInstance, sortInstances } from '../instance.js';
 import { Coalescer } from '../internal/coalescer.js';
 import { ServiceFeed } from '../internal/feed.js';
-import { operationsCounter, registryTracer } from '../internal/telemetry.js';
+import { instruments, registryTracer } from '../internal/telemetry.js';
 import type { ProviderInstance, ProvidersListener, Registry } from '../registry.js';
 import { InMemoryStore } from './memory-store.js';
 
@@ -54,7 +54,7 @@ export class InMemoryRegistry implements Registry {
       if (previous !== undefined && previous !== valid.service) this.#store.remove(previous, valid.id);
       this.#store.put(valid, this.#owner);
       this.#mine.set(valid.id, valid.service);
-      operationsCounter.add(1, { registry: this.name, op: 'register', result: 'ok' });
+      instruments().operations.add(1, { registry: this.name, op: 'register', result: 'ok' });
     });
   }
 
@@ -64,7 +64,7 @@ export class InMemoryRegistry implements Registry {
     if (service === undefined) return; // idempotent: deregistering twice, or something never registered
     this.#mine.delete(instanceId);
     this.#store.remove(service, instanceId);
-    operationsCounter.add(1, { registry: this.name, op: 'deregister', result: 'ok' });
+    instruments().operations.add(1, { registry: this.name, op: 'deregister', result: 'ok' });
   }
 
   subscribe(service: string, listener: ProvidersListener): () => void {

@@ -2,7 +2,7 @@ import type { Logger } from '@stages/common';
 import { sortInstances } from '../instance.js';
 import { Coalescer } from '../internal/coalescer.js';
 import { ServiceFeed } from '../internal/feed.js';
-import { junkCounter, propagationHistogram } from '../internal/telemetry.js';
+import { instruments, type RegistryStats } from '../internal/telemetry.js';
 import { longToNumber, type ZkEvent, zk, zkCode } from '../internal/zk-client.js';
 import type { ProviderInstance, ProvidersListener } from '../registry.js';
 import type { ZkLayout } from './paths.js';
@@ -14,6 +14,7 @@ export interface WatchContext {
   readonly layout: ZkLayout;
   readonly coalesceMs: number;
   readonly logger: Logger;
+  readonly stats: RegistryStats;
   /** The list from the snapshot file, for a service never seen fresh in this process. */
   snapshotOf(service: string): readonly ProviderInstance[] | undefined;
   /** A fresh list was delivered: keep it for the snapshot. */
@@ -46,7 +47,7 @@ export class ServiceWatch {
     readonly service: string,
     private readonly ctx: WatchContext,
   ) {
-    this.feed = new ServiceFeed('zookeeper', service, ctx.logger);
+    this.feed = new ServiceFeed('zookeeper', service, ctx.logger, ctx.stats);
     this.#coalescer = new Coalescer(
       ctx.coalesceMs,
       () => this.#refresh(),
@@ -124,7 +125,8 @@ export class ServiceWatch {
           if (previous && previous.version === stat.version) return;
           const reading = readProviderNode(data, name, this.service);
           if (!reading.ok) {
-            junkCounter.add(1, { registry: 'zookeeper', source: 'znode' });
+            instruments().junk.add(1, { registry: 'zookeeper', source: 'znode' });
+            this.ctx.stats.junkNodes += 1;
             this.ctx.logger.warn({ service: this.service, node: name, reason: reading.reason }, 'skipping junk node');
           }
           this.#cache.set(name, { version: stat.version, instance: reading.ok ? reading.instance : undefined });
@@ -145,7 +147,7 @@ export class ServiceWatch {
     this.#primed = true;
     if (this.feed.publish({ providers, stale: false })) {
       const now = Date.now();
-      if (primed) for (const at of changedAt) if (at > 0) propagationHistogram.record(Math.max(0, now - at));
+      if (primed) for (const at of changedAt) if (at > 0) instruments().propagation.record(Math.max(0, now - at));
       this.ctx.onFresh(this.service, providers);
     }
   }

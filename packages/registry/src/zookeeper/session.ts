@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Logger, StagesError } from '@stages/common';
-import { sessionCounter } from '../internal/telemetry.js';
+import { instruments } from '../internal/telemetry.js';
 import { abandonClient, type ZkAcl, type ZkEvent, type ZkRawClient, type ZkStat, zk } from '../internal/zk-client.js';
 import type { ZooKeeperCredentials } from './options.js';
 
@@ -135,7 +135,7 @@ export class ZkSession extends EventEmitter<{ connected: [boolean]; disconnected
       this.#sessionId = id;
       this.#connected = true;
       this.#everConnected = true;
-      if (newSession) sessionCounter.add(1);
+      if (newSession) instruments().sessions.add(1);
       this.emit('connected', newSession);
     });
     client.on('disconnected', () => {

@@ -4,7 +4,7 @@ import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@stages/common';
 import { parseProviderInstance, sortInstances } from '../instance.js';
-import { junkCounter } from '../internal/telemetry.js';
+import { instruments } from '../internal/telemetry.js';
 import type { ProviderInstance } from '../registry.js';
 
 interface SnapshotFile {
@@ -93,7 +93,7 @@ export class ProviderSnapshot {
       for (const entry of list) {
         const result = parseProviderInstance(entry);
         if (result.ok && result.instance.service === service) valid.push(result.instance);
-        else junkCounter.add(1, { registry: 'zookeeper', source: 'snapshot' });
+        else instruments().junk.add(1, { registry: 'zookeeper', source: 'snapshot' });
       }
       this.#lists.set(service, sortInstances(valid));
     }

@@ -1,7 +1,7 @@
 import { StagesError, withSpan } from '@stages/common';
 import { assertProviderInstance, sortInstances } from '../instance.js';
 import { Coalescer } from '../internal/coalescer.js';
-import { junkCounter, operationsCounter, registryTracer, trackStale } from '../internal/telemetry.js';
+import { emptyStats, instruments, type RegistryStats, registryTracer, trackStale } from '../internal/telemetry.js';
 import { type ZkAcl, zk, zkCode } from '../internal/zk-client.js';
 import type { ConsumerRecord, ProviderInstance, ProvidersListener, Registry } from '../registry.js';
 import { type RegistryAcls, registryAcls } from './acl.js';
@@ -26,6 +26,8 @@ export class ZooKeeperRegistry implements Registry {
   readonly name = 'zookeeper';
   readonly options: ResolvedZooKeeperOptions;
   readonly layout: ZkLayout;
+  /** Plain counters for tests and health endpoints (the same facts go to OpenTelemetry metrics). */
+  readonly stats: RegistryStats = emptyStats();
   readonly #session: ZkSession;
   readonly #acls: RegistryAcls;
   readonly #snapshot: ProviderSnapshot | undefined;
@@ -73,6 +75,7 @@ export class ZooKeeperRegistry implements Registry {
       layout: this.layout,
       coalesceMs: this.options.coalesceMs,
       logger,
+      stats: this.stats,
       snapshotOf: (service) => this.#snapshot?.get(service),
       onFresh: (service, providers) => {
         if (!this.#snapshot) return;
@@ -80,7 +83,10 @@ export class ZooKeeperRegistry implements Registry {
         this.#snapshotWriter.trigger();
       },
     };
-    this.#session.on('connected', (newSession) => this.#onConnected(newSession));
+    this.#session.on('connected', (newSession) => {
+      if (newSession) this.stats.sessions += 1;
+      this.#onConnected(newSession);
+    });
     this.#session.on('disconnected', () => this.#onDisconnected());
     this.#untrack = trackStale({ kind: this.name, namespace, isStale: () => this.stale });
     this.#session.start();
@@ -126,17 +132,17 @@ export class ZooKeeperRegistry implements Registry {
         try {
           await this.#writeEphemeral(path, stamped, this.#acls.owned);
           this.#written.add(path);
-          operationsCounter.add(1, { registry: this.name, op: 'register', result: 'ok' });
+          instruments().operations.add(1, { registry: this.name, op: 'register', result: 'ok' });
         } catch (error) {
           if (zkCode(error) === zk().Exception.NO_AUTH) {
             this.#providers.delete(stamped.id);
-            operationsCounter.add(1, { registry: this.name, op: 'register', result: 'denied' });
+            instruments().operations.add(1, { registry: this.name, op: 'register', result: 'denied' });
             throw new StagesError('PERMISSION_DENIED', `not allowed to register ${stamped.service} in ZooKeeper`, {
               details: { service: stamped.service, id: stamped.id },
             });
           }
           // Kept as desired state: it is written as soon as ZooKeeper answers again (failback, as Dubbo does).
-          operationsCounter.add(1, { registry: this.name, op: 'register', result: 'deferred' });
+          instruments().operations.add(1, { registry: this.name, op: 'register', result: 'deferred' });
           this.#retrySoon();
           throw unavailable(error, `could not register ${stamped.service} now; will register when ZooKeeper returns`, {
             service: stamped.service,
@@ -162,11 +168,11 @@ export class ZooKeeperRegistry implements Registry {
       async () => {
         try {
           await this.#removeNode(path);
-          operationsCounter.add(1, { registry: this.name, op: 'deregister', result: 'ok' });
+          instruments().operations.add(1, { registry: this.name, op: 'deregister', result: 'ok' });
         } catch (error) {
           // The node dies with the session anyway; if the session survives the outage it is removed on reconnect.
           this.#pendingRemovals.add(path);
-          operationsCounter.add(1, { registry: this.name, op: 'deregister', result: 'deferred' });
+          instruments().operations.add(1, { registry: this.name, op: 'deregister', result: 'deferred' });
           this.options.logger.warn({ err: error, id: instanceId }, 'deregistration deferred until ZooKeeper returns');
         }
       },
@@ -246,12 +252,12 @@ export class ZooKeeperRegistry implements Registry {
     try {
       await this.#writeEphemeral(path, record, this.#acls.owned);
       this.#written.add(path);
-      operationsCounter.add(1, { registry: this.name, op: 'registerConsumer', result: 'ok' });
+      instruments().operations.add(1, { registry: this.name, op: 'registerConsumer', result: 'ok' });
     } catch (error) {
       // Consumer records are informational: never fail an app over one.
       if (zkCode(error) === zk().Exception.NO_AUTH) this.#consumerRecords.delete(path);
       else this.#retrySoon();
-      operationsCounter.add(1, { registry: this.name, op: 'registerConsumer', result: 'deferred' });
+      instruments().operations.add(1, { registry: this.name, op: 'registerConsumer', result: 'deferred' });
       this.options.logger.debug({ err: error, service: record.service }, 'consumer record not written');
     }
   }
@@ -446,7 +452,8 @@ export class ZooKeeperRegistry implements Registry {
           const { data } = await this.#session.getData(`${dir}/${name}`);
           const reading = readProviderNode(data, name, service);
           if (reading.ok) return [reading.instance];
-          junkCounter.add(1, { registry: this.name, source: 'znode' });
+          instruments().junk.add(1, { registry: this.name, source: 'znode' });
+          this.stats.junkNodes += 1;
           return [];
         } catch (error) {
           if (zkCode(error) === zk().Exception.NO_NODE) return [];
