@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { FrameBatcher } from '../../src/grpc/frame-batcher.js';
+import {
+  decodeMessage,
+  encodeCancel,
+  encodeError,
+  encodeRequest,
+  encodeResult,
+  frameId,
+  requestProblem,
+} from '../../src/grpc/framing.js';
+import { decodeRequest, decodeResponse, encodeRequest as encodeHealth, encodeResponse } from '../../src/grpc/health.js';
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+function collector(max = 1024) {
+  const messages: unknown[][] = [];
+  const batcher = new FrameBatcher((message) => messages.push(decodeMessage(message)), max);
+  return { messages, batcher };
+}
+
+describe('frames', () => {
+  it('round-trip through one message: request, cancel, result, error', () => {
+    const parts = [
+      encodeRequest(1, 'orders', 'place', 250, { 'stages-caller': 'web' }, { id: 'é' }),
+      encodeRequest(2, 'orders', 'get', 0, {}, undefined),
+      encodeCancel(1),
+      encodeResult(3, undefined),
+      encodeError(4, { code: 'NOT_FOUND', message: 'no' }),
+    ];
+    const frames = decodeMessage(Buffer.from(`[${parts.join(',')}]`));
+    expect(frames).toEqual([
+      [0, 1, 'orders', 'place', 250, { 'stages-caller': 'web' }, { id: 'é' }],
+      [0, 2, 'orders', 'get', 0, 0, null],
+      [1, 1],
+      [2, 3, null],
+      [3, 4, { code: 'NOT_FOUND', message: 'no' }],
+    ]);
+    expect(frames.map(frameId)).toEqual([1, 2, 1, 3, 4]);
+  });
+
+  it('finds what is wrong with a malformed request frame', () => {
+    expect(requestProblem([0, 1, 'a', 'b', 0, 0, null])).toBeUndefined();
+    expect(requestProblem([0, 1, 5, 'b', 0, 0])).toMatch(/service/);
+    expect(requestProblem([0, 1, 'a', 'b', -1, 0])).toMatch(/timeout/);
+    expect(requestProblem([0, 1, 'a', 'b', 0, 'md'])).toMatch(/metadata/);
+    expect(frameId({})).toBe(-1);
+    expect(() => decodeMessage(Buffer.from('{"a":1}'))).toThrow(/array/);
+  });
+});
+
+describe('FrameBatcher', () => {
+  it('coalesces the frames of one event-loop turn into one message', async () => {
+    const { messages, batcher } = collector();
+    for (let i = 0; i < 50; i++) batcher.push(encodeResult(i, i));
+    // Frames added from promise continuations of the same turn join the same message.
+    await Promise.resolve().then(() => batcher.push(encodeResult(50, 50)));
+    expect(messages).toHaveLength(0);
+    await nextTurn();
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toHaveLength(51);
+    batcher.push(encodeResult(99, 'later'));
+    await nextTurn();
+    expect(messages).toHaveLength(2);
+  });
+
+  it('cuts a batch that would exceed the message size into several messages', async () => {
+    const { messages, batcher } = collector(100);
+    const frame = encodeResult(1, 'x'.repeat(30)); // ~38 bytes
+    for (let i = 0; i < 6; i++) batcher.push(frame);
+    await nextTurn();
+    expect(messages.length).toBeGreaterThan(1);
+    expect(messages.flat()).toHaveLength(6);
+    for (const m of messages) expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('health messages (hand-encoded protobuf)', () => {
+  it('round-trip and match the protobuf wire format', () => {
+    expect(encodeHealth({ service: 'echo' })).toEqual(Buffer.from([0x0a, 4, ...Buffer.from('echo')]));
+    expect(decodeRequest(encodeHealth({ service: 'orders.v1' }))).toEqual({ service: 'orders.v1' });
+    expect(decodeRequest(Buffer.alloc(0))).toEqual({ service: '' });
+    expect(decodeResponse(encodeResponse({ status: 2 }))).toEqual({ status: 2 });
+    expect(() => decodeRequest(Buffer.from([0x0a, 0x80]))).toThrow();
+  });
+});
