@@ -74,11 +74,12 @@ export class NamedDataSources implements DataSource {
     return target;
   }
 
-  query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
+  // async: a routing refusal must reject the returned promise, never throw at the call site.
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
     return this.#target(sql).query<T>(sql, params, options);
   }
 
-  execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
+  async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
     return this.#target(sql).execute(sql, params, options);
   }
 
@@ -143,11 +144,11 @@ class BoundDataSource implements DataSource {
     this.name = inner.name;
     this.dialect = inner.dialect;
   }
-  query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
+  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
     this.check(sql);
     return this.inner.query<T>(sql, params, options);
   }
-  execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
+  async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
     this.check(sql);
     return this.inner.execute(sql, params, options);
   }
