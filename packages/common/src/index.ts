@@ -12,3 +12,4 @@ export { StagesError, type StagesErrorOptions, type WireError } from './errors/s
 export { createLogger, type Logger, rootLogger, setRootLogger } from './logger.js';
 export { PluginResolver, type PluginSpec } from './resolve.js';
 export { meter, recordError, tracer, withSpan } from './telemetry/instruments.js';
+export { registerTelemetry } from './telemetry/register.js';
