@@ -85,6 +85,11 @@ export class Stages {
     return this.#adminAddress;
   }
 
+  /** Exports finished spans now, when telemetry is on. */
+  async flushTelemetry(): Promise<void> {
+    await this.#telemetry?.flush();
+  }
+
   /** Calls being served right now (what a drain waits for). */
   inFlight(): number {
     return this.#wiring?.server.inFlight() ?? 0;

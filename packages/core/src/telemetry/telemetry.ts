@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { NodeSDK, resources, type tracing } from '@opentelemetry/sdk-node';
-import { createLogger } from '@stages/common';
+import { core, metrics, node, resources, type tracing } from '@opentelemetry/sdk-node';
+import { createLogger, registerTelemetry } from '@stages/common';
 
 const log = createLogger('core.telemetry');
 
@@ -17,50 +17,66 @@ export interface TelemetryOptions {
 }
 
 /**
- * The OpenTelemetry SDK for one process: traces (W3C trace context, AsyncLocalStorage context manager),
+ * The OpenTelemetry SDK for one process: traces (W3C trace context and baggage, AsyncLocalStorage context),
  * metrics read by a Prometheus exporter that the admin server serves at /metrics, optional OTLP export.
- * Leaf packages instrument through the global API (common's tracer/meter), so registering the SDK here is
- * all it takes to turn their spans and metrics on.
+ * Leaf packages instrument through the global API (common's tracer/meter), so registering here is all it takes
+ * to turn their spans and metrics on.
+ *
+ * Built from @opentelemetry/sdk-node's parts rather than `new NodeSDK().start()`: NodeSDK registers through its
+ * own copy of @opentelemetry/api, and the API ignores registrations made by an older copy than the reader's, so
+ * common's tracer()/meter() would stay no-ops whenever the two copies differ. common's registerTelemetry
+ * registers through the copy the packages instrument with.
  */
 export class Telemetry {
-  readonly #sdk: NodeSDK;
+  readonly #tracerProvider: node.NodeTracerProvider;
+  readonly #meterProvider: metrics.MeterProvider;
   readonly #prometheus: PrometheusExporter;
+  readonly #unregister: () => void;
 
-  private constructor(sdk: NodeSDK, prometheus: PrometheusExporter) {
-    this.#sdk = sdk;
+  private constructor(
+    tracerProvider: node.NodeTracerProvider,
+    meterProvider: metrics.MeterProvider,
+    prometheus: PrometheusExporter,
+    unregister: () => void,
+  ) {
+    this.#tracerProvider = tracerProvider;
+    this.#meterProvider = meterProvider;
     this.#prometheus = prometheus;
+    this.#unregister = unregister;
   }
 
   static async start(options: TelemetryOptions): Promise<Telemetry> {
     const processors: tracing.SpanProcessor[] = [...(options.spanProcessors ?? [])];
     if (options.otlpUrl) {
       // Loaded only when configured: the exporter pulls in protobuf and http machinery.
-      const [{ OTLPTraceExporter }, { tracing: t }] = await Promise.all([
-        import('@opentelemetry/exporter-trace-otlp-http'),
-        import('@opentelemetry/sdk-node'),
-      ]);
-      processors.push(new t.BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpUrl }) as never));
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+      processors.push(new node.BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpUrl }) as never) as never);
     }
-    // Without any processor the SDK registers no tracer provider, and then there are no trace ids in logs
-    // and no context to propagate: keep one that drops spans.
-    if (processors.length === 0) processors.push(DROP_SPANS);
+    const resource = resources
+      .detectResources({ detectors: [resources.envDetector, resources.processDetector, resources.hostDetector] })
+      .merge(
+        resources.resourceFromAttributes({
+          'service.name': options.serviceName,
+          'service.version': options.serviceVersion ?? '0.0.0',
+          ...(options.attributes ?? {}),
+        }),
+      );
+    // Even with no processor a real provider is registered: spans then carry trace ids into logs and into the
+    // metadata of outgoing calls, which is what joins one request across services.
+    const tracerProvider = new node.NodeTracerProvider({ resource, spanProcessors: processors as never });
     // preventServerStart: the admin port serves /metrics; one port for probes and scrapes.
     const prometheus = new PrometheusExporter({ preventServerStart: true });
-    const sdk = new NodeSDK({
-      serviceName: options.serviceName,
-      resource: resources.resourceFromAttributes({
-        'service.version': options.serviceVersion ?? '0.0.0',
-        ...(options.attributes ?? {}),
+    const meterProvider = new metrics.MeterProvider({ resource, readers: [prometheus as never] });
+    const unregister = registerTelemetry({
+      tracerProvider,
+      meterProvider: meterProvider as never,
+      contextManager: new AsyncLocalStorageContextManager().enable(),
+      propagator: new core.CompositePropagator({
+        propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
       }),
-      spanProcessors: processors,
-      // Explicit readers and log processors: otherwise the SDK falls back to OTEL_* env defaults (OTLP on
-      // localhost:4318) and logs export errors forever when nothing listens there.
-      metricReaders: [prometheus as never],
-      logRecordProcessors: [],
     });
-    sdk.start();
     log.debug({ serviceName: options.serviceName, otlp: options.otlpUrl ?? null }, 'telemetry started');
-    return new Telemetry(sdk, prometheus);
+    return new Telemetry(tracerProvider, meterProvider, prometheus, unregister);
   }
 
   /** Serves the Prometheus text format; mounted at /metrics on the admin server. */
@@ -68,22 +84,17 @@ export class Telemetry {
     this.#prometheus.getMetricsRequestHandler(req, res);
   };
 
+  /** Exports finished spans now (tests; before exit). */
+  async flush(): Promise<void> {
+    await this.#tracerProvider.forceFlush();
+  }
+
   async shutdown(): Promise<void> {
     try {
-      await this.#sdk.shutdown();
+      await Promise.allSettled([this.#tracerProvider.shutdown(), this.#meterProvider.shutdown()]);
     } finally {
       // Unregister the globals so a later app in the same process (tests, a restart) can register its own.
-      trace.disable();
-      metrics.disable();
-      propagation.disable();
-      context.disable();
+      this.#unregister();
     }
   }
 }
-
-const DROP_SPANS: tracing.SpanProcessor = {
-  onStart() {},
-  onEnd() {},
-  forceFlush: async () => {},
-  shutdown: async () => {},
-};
