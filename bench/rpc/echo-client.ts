@@ -1,0 +1,135 @@
+/**
+ * The bench's client process: runs closed-loop echo cells against one server and prints one JSON line per cell.
+ * MODE=raw | idl | mux | cluster | moleculer; PORT; CONCURRENCY=1,16,64,256; CELL_MS; WARMUP_MS; TELEMETRY=1.
+ */
+import { fileURLToPath } from 'node:url';
+
+const MODE = process.env.MODE ?? 'mux';
+const PORT = Number(process.env.PORT);
+const CONCURRENCY = (process.env.CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
+const CELL_MS = Number(process.env.CELL_MS ?? 2500);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 500);
+const PROTO = fileURLToPath(new URL('./echo.proto', import.meta.url));
+const TEXT = 'x'.repeat(90);
+if (process.env.TELEMETRY === '1') (await import('./telemetry.js')).enableTelemetry();
+
+type Echo = (seq: number) => Promise<unknown>;
+
+async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
+  const provider = {
+    id: `127.0.0.1:${PORT}`,
+    service: 'echo',
+    host: '127.0.0.1',
+    port: PORT,
+    protocol: MODE === 'idl' ? 'grpc-idl' : 'grpc',
+    version: '0.0.0',
+    group: '',
+    weight: 100,
+    tags: [],
+    methods: ['echo'],
+    startTime: 0,
+    metadata: {},
+  };
+  const call = (seq: number) => ({
+    service: 'echo',
+    method: 'echo',
+    payload: { text: TEXT, seq },
+    deadline: Date.now() + 10_000,
+    metadata: {},
+  });
+  if (MODE === 'raw') {
+    const grpc = await import('@grpc/grpc-js');
+    const loader = await import('@grpc/proto-loader');
+    const pkg = grpc.loadPackageDefinition(loader.loadSync(PROTO)) as unknown as {
+      bench: { Echo: new (a: string, c: unknown) => { Echo: Function; close(): void } };
+    };
+    const client = new pkg.bench.Echo(`127.0.0.1:${PORT}`, grpc.credentials.createInsecure());
+    return {
+      echo: (seq) =>
+        new Promise((resolve, reject) =>
+          client.Echo({ text: TEXT, seq }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+        ),
+      close: async () => client.close(),
+    };
+  }
+  if (MODE === 'idl') {
+    const { GrpcIdlClientTransport } = await import('@stages/rpc');
+    const t = new GrpcIdlClientTransport({ protos: { echo: { file: PROTO, service: 'bench.Echo' } } });
+    return { echo: (seq) => t.invoke(provider, call(seq)), close: () => t.close() };
+  }
+  if (MODE === 'mux') {
+    const { GrpcClientTransport } = await import('@stages/rpc');
+    const t = new GrpcClientTransport();
+    return { echo: (seq) => t.invoke(provider, call(seq)), close: () => t.close() };
+  }
+  if (MODE === 'cluster') {
+    const { GrpcClientTransport, ServiceClient } = await import('@stages/rpc');
+    const { StaticRegistry } = await import('@stages/registry');
+    const t = new GrpcClientTransport();
+    const registry = new StaticRegistry({ providers: [{ service: 'echo', host: '127.0.0.1', port: PORT }] });
+    // Balancer and breaker on (the defaults: weighted random, one opossum breaker per provider), failover mode.
+    const client = new ServiceClient({ service: 'echo', registry, transports: [t], timeoutMs: 10_000 });
+    await client.ready();
+    return {
+      echo: (seq) => client.call('echo', { text: TEXT, seq }),
+      close: async () => {
+        await t.close();
+        await registry.close();
+      },
+    };
+  }
+  if (MODE === 'moleculer') {
+    const { ServiceBroker } = await import('moleculer');
+    const broker = new ServiceBroker({
+      nodeID: 'bench-client',
+      logger: false,
+      transporter: {
+        type: 'TCP',
+        options: { udpDiscovery: false, port: Number(process.env.OWN_PORT), urls: process.env.URLS },
+      },
+    });
+    await broker.start();
+    await broker.waitForServices('echo', 10_000);
+    return { echo: (seq) => broker.call('echo.echo', { text: TEXT, seq }), close: () => broker.stop() };
+  }
+  throw new Error(`unknown MODE ${MODE}`);
+}
+
+async function cell(echo: Echo, concurrency: number, ms: number, record: boolean) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let seq = 0;
+  const until = performance.now() + ms;
+  const worker = async () => {
+    while (performance.now() < until) {
+      const started = performance.now();
+      try {
+        await echo(seq++);
+        if (record) latencies.push(performance.now() - started);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = performance.now() - started;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return {
+    concurrency,
+    calls: latencies.length,
+    perSecond: (latencies.length / elapsed) * 1000,
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+  };
+}
+
+const client = await makeClient();
+for (const concurrency of CONCURRENCY) {
+  await cell(client.echo, concurrency, WARMUP_MS, false);
+  console.log(JSON.stringify(await cell(client.echo, concurrency, CELL_MS, true)));
+}
+await client.close();
+process.exit(0);
