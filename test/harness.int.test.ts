@@ -13,6 +13,7 @@ import {
   type ZooKeeperCluster,
 } from '@stages/test-harness';
 import { Redis } from 'ioredis';
+import pgLib from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, processesIn } from './harness/src/internal/procfs.js';
 import { sleep } from './harness/src/internal/wait.js';
@@ -74,6 +75,19 @@ describe('PostgreSQL primary and streaming replica', () => {
       { name: 'written on the primary' },
     ]);
     await expect(pgQuery(pg.replica!.url, "INSERT INTO items VALUES (2, 'x')")).rejects.toThrow(/read-only/);
+  });
+
+  it('hangs every connection while paused, open ones included, and serves again after resume', async () => {
+    const open = new pgLib.Client({ connectionString: pg.primary.url, query_timeout: 300 });
+    await open.connect();
+    try {
+      await pg.primary.pause();
+      await expect(open.query('SELECT 1')).rejects.toThrow(/timeout/i);
+      await pg.primary.resume();
+      expect((await open.query('SELECT 2 AS n')).rows).toEqual([{ n: 2 }]);
+    } finally {
+      await open.end();
+    }
   });
 
   it('creates a database that exists on both servers', async () => {

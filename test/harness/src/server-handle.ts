@@ -16,14 +16,19 @@ export interface ServerHandle {
   logs(lines?: number): string;
   /** Graceful shutdown (PostgreSQL: SIGINT, Redis and ZooKeeper: SIGTERM); waits for exit. Keeps the data. */
   stop(): Promise<void>;
-  /** SIGKILL, as a crash; waits until the process and any helpers it forked are gone. Keeps the data. */
+  /**
+   * SIGKILL to the server and every helper it forked (PostgreSQL backends), as when the machine dies;
+   * waits until all are gone. Keeps the data.
+   */
   kill(): Promise<void>;
-  /** SIGSTOP: the server hangs (connections stay open, nothing answers) until resume(). */
+  /** SIGSTOP to the server and its helpers: it hangs (connections stay open, nothing answers) until resume(). */
   pause(): Promise<void>;
   /** SIGCONT. */
   resume(): Promise<void>;
   /** Stops the server if it runs, then starts it again on the same port with the same data; waits until ready. */
   restart(): Promise<void>;
+  /** Stops the server for good and removes its temp dir (what the group's stop() does to each). */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** A set of servers started together (a ZooKeeper ensemble, a primary with its replica). */

@@ -90,15 +90,28 @@ export class ManagedServer implements ServerHandle {
   }
 
   async kill(): Promise<void> {
+    // Everything at once, as when the machine dies: PostgreSQL backends left running for a moment
+    // after their postmaster could still finish a transaction the test believes was cut off.
+    if (this.running) for (const pid of this.#processes()) signal(pid, 'SIGKILL');
     await this.#terminate('SIGKILL');
   }
 
   async pause(): Promise<void> {
-    if (this.running) signal(this.pid, 'SIGSTOP');
+    // The whole server, not just its main process: a paused PostgreSQL postmaster alone would still
+    // serve every open connection through its backends.
+    if (this.running) for (const pid of this.#processes()) signal(pid, 'SIGSTOP');
   }
 
   async resume(): Promise<void> {
-    if (this.running) signal(this.pid, 'SIGCONT');
+    if (this.running) for (const pid of this.#processes()) signal(pid, 'SIGCONT');
+  }
+
+  #processes(): number[] {
+    return [...new Set([this.pid, ...processesIn(this.dir)])];
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.destroy();
   }
 
   async restart(): Promise<void> {
