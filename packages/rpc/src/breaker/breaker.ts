@@ -19,6 +19,12 @@ export interface BreakerOptions {
   errorThresholdPercentage?: number;
   /** Calls needed in the window before the error rate counts, so two early errors do not open it. Default 10. */
   volumeThreshold?: number;
+  /**
+   * Opens at once after this many provider failures in a row, whatever the window's error rate. A busy client
+   * has thousands of recent successes in its window, so a provider that just died (connection refused) would
+   * otherwise take thousands of failed calls to reach 50%. Default 5; 0 disables.
+   */
+  consecutiveFailures?: number;
   /** How long it stays open before letting a probe through. Default 10 000 ms. */
   resetTimeoutMs?: number;
   /** Width of the rolling window the error rate is computed over. Default 10 000 ms. */

@@ -8,12 +8,15 @@ type Thunk = () => Promise<unknown>;
 /** A ProviderBreaker on opossum: rolling-window error rate, open / half-open / closed. */
 export class OpossumBreaker implements ProviderBreaker {
   readonly #cb: CircuitBreaker<[Thunk], unknown>;
+  readonly #maxConsecutive: number;
+  #consecutive = 0;
 
   constructor(
     readonly name: string,
     options: BreakerOptions,
     onState: (state: BreakerState) => void,
   ) {
+    this.#maxConsecutive = options.consecutiveFailures ?? 5;
     this.#cb = new CircuitBreaker<[Thunk], unknown>((fn: Thunk) => fn(), {
       name,
       timeout: options.timeoutMs ?? false,
@@ -43,8 +46,11 @@ export class OpossumBreaker implements ProviderBreaker {
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return (await this.#cb.fire(fn)) as T;
+      const value = (await this.#cb.fire(fn)) as T;
+      this.#consecutive = 0;
+      return value;
     } catch (error) {
+      this.#countFailure(error);
       const code = (error as { code?: unknown }).code;
       if (!StagesError.is(error) && (code === 'EOPENBREAKER' || code === 'ETIMEDOUT' || code === 'ESEMLOCKED')) {
         throw new StagesError(
@@ -59,6 +65,20 @@ export class OpossumBreaker implements ProviderBreaker {
 
   shutdown(): void {
     this.#cb.shutdown();
+  }
+
+  #countFailure(error: unknown): void {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EOPENBREAKER' || code === 'ESEMLOCKED') return; // refused here: says nothing new
+    if (!isHealthFailure(error)) {
+      this.#consecutive = 0;
+      return;
+    }
+    this.#consecutive++;
+    if (this.#maxConsecutive > 0 && this.#consecutive >= this.#maxConsecutive && this.#cb.closed) {
+      this.#consecutive = 0;
+      this.#cb.open();
+    }
   }
 }
 

@@ -246,12 +246,17 @@ export class ServiceClient {
   }
 
   #select(call: CallInfo, exclude: ReadonlySet<string> | undefined): ProviderInstance | undefined {
-    const usable = applyFilters(this.#filters, this.#pool.providers, call);
-    if (usable.length === 0) throw this.#noProvider(call);
-    const candidates = exclude && exclude.size > 0 ? usable.filter((p) => !exclude.has(p.id)) : usable;
-    if (candidates.length === 0) return undefined;
-    const chosen = this.#balancer.pick(candidates, call);
-    if (!chosen) throw this.#noProvider(call, `balancer ${this.#balancer.name} chose none of ${candidates.length}`);
+    const all = this.#pool.providers;
+    // Tried providers leave before the filters run, so the zone and tag preferences see them as gone: a
+    // failover from the last local provider crosses zones instead of finding nothing.
+    const base = exclude && exclude.size > 0 ? all.filter((p) => !exclude.has(p.id)) : all;
+    const usable = applyFilters(this.#filters, base, call);
+    if (usable.length === 0) {
+      if (base !== all && applyFilters(this.#filters, all, call).length > 0) return undefined;
+      throw this.#noProvider(call);
+    }
+    const chosen = this.#balancer.pick(usable, call);
+    if (!chosen) throw this.#noProvider(call, `balancer ${this.#balancer.name} chose none of ${usable.length}`);
     return chosen;
   }
 

@@ -36,6 +36,20 @@ describe('opossum breaker', () => {
     b.shutdown();
   });
 
+  it('opens after consecutive failures even when the window is full of successes', async () => {
+    const b = new OpossumBreaker('p', { consecutiveFailures: 3 }, () => {});
+    for (let i = 0; i < 100; i++) await b.run(ok);
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    await b.run(ok); // a success resets the run
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('closed');
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('open');
+    b.shutdown();
+  });
+
   it('reopens when the half-open probe fails', async () => {
     const b = new OpossumBreaker('p', { volumeThreshold: 1, resetTimeoutMs: 500 }, () => {});
     await expect(b.run(fail('DEADLINE_EXCEEDED'))).rejects.toBeTruthy();
@@ -47,7 +61,7 @@ describe('opossum breaker', () => {
   });
 
   it('does not count the caller’s own errors (INVALID_ARGUMENT, NOT_FOUND) against the provider', async () => {
-    const b = new OpossumBreaker('p', { volumeThreshold: 2 }, () => {});
+    const b = new OpossumBreaker('p', { volumeThreshold: 2, consecutiveFailures: 3 }, () => {});
     for (let i = 0; i < 20; i++) {
       await expect(b.run(i % 2 ? fail('INVALID_ARGUMENT') : fail('NOT_FOUND'))).rejects.toBeTruthy();
     }

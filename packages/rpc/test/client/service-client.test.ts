@@ -215,6 +215,16 @@ describe('routing through the client', () => {
     ]);
   });
 
+  it('fails over across zones once every local provider was tried', async () => {
+    const { transport, client } = make([provider('east', { zone: 'east' }), provider('west', { zone: 'west' })], {
+      zone: 'east',
+      methods: { get: { idempotent: true } },
+    });
+    transport.on('east', unavailable);
+    await expect(client.call('get', {})).resolves.toEqual({ from: 'west' });
+    expect(transport.calls.map((c) => c.provider)).toEqual(['east', 'west']);
+  });
+
   it('sticks a hash key to one provider', async () => {
     const { transport, client } = make([provider('a'), provider('b'), provider('c')], {
       balancer: 'consistent-hash',
