@@ -108,14 +108,14 @@ export function configCommand(program: Command): Command {
   return config;
 }
 
-/** `stages-config <subcommand> ...`; resolves to the exit code. */
+/** `stages-config <subcommand> ...` (a leading `config` is accepted too, as typed under `stages`); resolves to the exit code. */
 export async function runConfigCli(argv: readonly string[]): Promise<number> {
   const program = new Command('stages').exitOverride();
   configCommand(program);
   for (const command of [program, ...program.commands, ...(program.commands[0]?.commands ?? [])])
     command.exitOverride();
   try {
-    await program.parseAsync(['config', ...argv], { from: 'user' });
+    await program.parseAsync(argv[0] === 'config' ? [...argv] : ['config', ...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     throw error;

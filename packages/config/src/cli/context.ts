@@ -25,7 +25,7 @@ export interface CliContext {
 }
 
 export async function openContext(options: CliOptions): Promise<CliContext> {
-  const credential = options.credential ?? process.env.STAGES_CONFIG_CREDENTIAL;
+  const credential = options.credential || process.env.STAGES_CONFIG_CREDENTIAL || undefined;
   if (credential !== undefined && !credential.includes(':'))
     throw new StagesError('INVALID_ARGUMENT', 'the credential must look like user:password');
   const session = new ZkSession({ connectionString: options.zk, ...(credential ? { credential } : {}) });

@@ -172,6 +172,22 @@ export class ConfigStore {
     }
   }
 
+  /** The counter's stat; a first publish creates the scope's nodes (with this publisher's ACL) on the way. */
+  async #seqStat(paths: ReturnType<typeof scopePaths>) {
+    try {
+      return (await this.session.getData(paths.seq)).stat;
+    } catch (error) {
+      if (!isZkError(error, 'NO_NODE')) throw error;
+    }
+    await this.session.mkdirp(paths.versions, this.#acls);
+    try {
+      await this.session.create(paths.seq, Buffer.from('0'), this.#acls);
+    } catch (error) {
+      if (!isZkError(error, 'NODE_EXISTS')) throw error;
+    }
+    return (await this.session.getData(paths.seq)).stat;
+  }
+
   #commitVersion(
     scope: Scope,
     target: 'current' | 'gray',
@@ -184,16 +200,8 @@ export class ConfigStore {
       { 'stages.config.scope': scopeLabel(scope), 'stages.config.target': target },
       async (span) => {
         try {
-          await this.session.mkdirp(paths.versions, this.#acls);
-          if (!(await this.session.exists(paths.seq))) {
-            try {
-              await this.session.create(paths.seq, Buffer.from('0'), this.#acls);
-            } catch (error) {
-              if (!isZkError(error, 'NODE_EXISTS')) throw error;
-            }
-          }
           for (let attempt = 1; ; attempt++) {
-            const { stat } = await this.session.getData(paths.seq);
+            const stat = await this.#seqStat(paths);
             const record = build(stat.version + 1);
             const pointer = target === 'current' ? paths.current : paths.gray;
             const pointerExists = (await this.session.exists(pointer)) !== null;

@@ -10,6 +10,12 @@ export interface ZkSessionOptions {
   sessionTimeoutMs?: number;
   /** Delay between attempts to reach the next server of the ensemble. */
   spinDelayMs?: number;
+  /**
+   * Disconnected this long, the client is replaced by a fresh one. node-zookeeper-client can hang in CONNECTING
+   * forever when a server accepts the socket but never answers the handshake (seen while a server starts under
+   * load); a config reader loses nothing by starting a new session. Default 5000.
+   */
+  recycleAfterMs?: number;
 }
 
 export type WatchFn = (event: ZkEvent) => void;
@@ -28,10 +34,32 @@ export class ZkSession extends EventEmitter {
   #client: ZkRawClient;
   #closed = false;
   #connected = false;
+  #disconnectedSince = Date.now();
+  readonly #watchdog: NodeJS.Timeout;
 
   constructor(readonly options: ZkSessionOptions) {
     super();
     this.#client = this.#open();
+    const recycleAfterMs = options.recycleAfterMs ?? 5000;
+    this.#watchdog = setInterval(
+      () => {
+        if (this.#closed || this.#connected || Date.now() - this.#disconnectedSince < recycleAfterMs) return;
+        log.warn({ zk: options.connectionString }, 'zookeeper not reachable for a while; starting a fresh client');
+        this.#replace();
+      },
+      Math.max(250, Math.min(1000, recycleAfterMs / 2)),
+    );
+    // Never the reason a process stays alive.
+    this.#watchdog.unref();
+  }
+
+  /** Drops the current client (and any socket it hangs on) and starts a new one. */
+  #replace(): void {
+    const old = this.#client;
+    this.#disconnectedSince = Date.now();
+    this.#client = this.#open();
+    old.close();
+    (old as unknown as { connectionManager?: { socket?: { destroy(): void } } }).connectionManager?.socket?.destroy();
   }
 
   get connected(): boolean {
@@ -53,14 +81,14 @@ export class ZkSession extends EventEmitter {
     client.on('disconnected', () => {
       if (client !== this.#client || this.#closed) return;
       this.#connected = false;
+      this.#disconnectedSince = Date.now();
       this.emit('disconnected');
     });
     client.on('expired', () => {
       if (client !== this.#client || this.#closed) return;
       this.#connected = false;
       log.warn('zookeeper session expired; opening a new one');
-      client.close();
-      this.#client = this.#open();
+      this.#replace();
       this.emit('expired');
     });
     client.connect();
@@ -145,6 +173,7 @@ export class ZkSession extends EventEmitter {
   }
 
   close(): void {
+    clearInterval(this.#watchdog);
     this.#closed = true;
     this.#connected = false;
     this.#client.close();
