@@ -29,7 +29,7 @@ export {
 export { type ApiToken, defineApi, isApiToken } from './api-token.js';
 export type { StagesOptions, StopHook } from './app/options.js';
 export { type LifecycleEvent, Stages } from './app/stages.js';
-export { AppConfig } from './config/app-config.js';
+export { AppConfig, type ConfigHandle } from './config/app-config.js';
 export { type StagesConfig, type StagesConfigInput, StagesConfigSchema } from './config/schema.js';
 export { Feature } from './decorators/feature.js';
 export type {

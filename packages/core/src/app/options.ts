@@ -1,5 +1,6 @@
 import type { Registry } from '@stages/registry';
 import type { ClientTransport, ServerTransport } from '@stages/rpc';
+import type { ConfigHandle } from '../config/app-config.js';
 import type { StagesConfigInput } from '../config/schema.js';
 import type { ReferenceClient, ReferenceSpec } from '../references/reference-client.js';
 import type { ServiceClass } from '../scanner/scan-service.js';
@@ -8,8 +9,11 @@ import type { TelemetryOptions } from '../telemetry/telemetry.js';
 export interface StagesOptions {
   /** Classes decorated with `@Service`, served by this process. */
   readonly services: readonly ServiceClass[];
-  /** Path to a YAML file (watched for live changes) or a config object. */
-  readonly config?: string | StagesConfigInput;
+  /**
+   * Path to a YAML file, a config object, or a config built with @stages/config's createConfig. Either may name
+   * a `configCenter` in ZooKeeper whose layers apply on top, live.
+   */
+  readonly config?: string | StagesConfigInput | ConfigHandle;
   /**
    * Where providers are announced and found. Overrides `registry` in config. Neither: an in-memory registry
    * private to this app (monolith mode).

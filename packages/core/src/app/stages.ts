@@ -239,7 +239,7 @@ export class Stages {
     this.#emit('hooks-done');
     if (wiring?.ownsRegistry) await step('registry', () => wiring.registry.close());
     await step('container', () => this.container.dispose());
-    this.#config?.close();
+    await step('config', () => this.#config?.close());
     if (this.#telemetry) await step('telemetry', () => this.#telemetry?.shutdown());
     setActiveFeatures(undefined);
     this.health.setPhase('stopped');

@@ -1,87 +1,84 @@
-import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createLogger, StagesError } from '@stages/common';
+import { type CentralOptions, createConfig, type LayeredConfig } from '@stages/config';
 import { parse as parseYaml } from 'yaml';
 import { type StagesConfig, type StagesConfigInput, StagesConfigSchema } from './schema.js';
 
 const log = createLogger('core.config');
 
+/** A config already built with @stages/config's createConfig (for custom layers). */
+export type ConfigHandle = Pick<LayeredConfig<StagesConfig>, 'get' | 'onChange' | 'close'>;
+
 /**
- * The app's view of its configuration: the current validated snapshot and change events. A YAML file is
- * watched, so editing it (feature flags, bulkhead sizes) applies without a restart; an invalid edit is
- * logged and ignored, keeping the last good config.
+ * The app's view of its configuration, layered by @stages/config: defaults (the object given) or the YAML file,
+ * then the central layers in ZooKeeper when `configCenter` is set, then `STAGES__*` environment variables.
+ * Central changes (feature flags, bulkhead sizes) arrive without a restart; one that fails validation is refused
+ * and the last good config stays.
  */
 export class AppConfig {
-  #current: StagesConfig;
-  readonly #listeners = new Set<(next: StagesConfig, previous: StagesConfig) => void>();
-  #closers: (() => void)[] = [];
+  readonly #layered: ConfigHandle;
+  readonly #owned: boolean;
 
-  private constructor(initial: StagesConfig) {
-    this.#current = initial;
+  private constructor(layered: ConfigHandle, owned: boolean) {
+    this.#layered = layered;
+    this.#owned = owned;
   }
 
-  static async load(source: string | StagesConfigInput | undefined): Promise<AppConfig> {
-    if (typeof source !== 'string') return new AppConfig(validate(source ?? {}, 'options.config'));
-    const app = new AppConfig(validate(await readYaml(source), source));
-    app.#watchFile(source);
-    return app;
+  static async load(source: string | StagesConfigInput | ConfigHandle | undefined): Promise<AppConfig> {
+    if (isHandle(source)) return new AppConfig(source, false);
+    const local = typeof source === 'string' ? await readYaml(source) : (source ?? {});
+    const central = centralOptions(local, typeof source === 'string' ? source : 'options.config');
+    const layered = await createConfig({
+      schema: StagesConfigSchema,
+      ...(typeof source === 'string' ? { file: { path: source, required: true } } : { defaults: local as never }),
+      ...(central ? { central } : {}),
+    });
+    return new AppConfig(layered as ConfigHandle, true);
   }
 
   current(): StagesConfig {
-    return this.#current;
+    return this.#layered.get<StagesConfig>();
   }
 
-  /** Replaces the config with `input` merged over the current one (top-level keys), then notifies. */
-  update(patch: Partial<StagesConfigInput>): void {
-    this.#apply(validate({ ...this.#current, ...patch }, 'update'));
-  }
-
+  /** Called after every accepted change with the whole new and previous config. */
   onChange(listener: (next: StagesConfig, previous: StagesConfig) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  close(): void {
-    for (const close of this.#closers) close();
-    this.#closers = [];
-  }
-
-  #apply(next: StagesConfig): void {
-    const previous = this.#current;
-    this.#current = next;
-    for (const listener of this.#listeners) {
+    return this.#layered.onChange('', (next, previous) => {
       try {
-        listener(next, previous);
+        listener(next as StagesConfig, previous as StagesConfig);
       } catch (error) {
         log.error({ err: error }, 'config listener failed');
       }
-    }
+    });
   }
 
-  #watchFile(path: string): void {
-    let timer: NodeJS.Timeout | undefined;
-    const reload = () => {
-      readYaml(path)
-        .then((raw) => this.#apply(validate(raw, path)))
-        .catch((error: unknown) =>
-          log.warn({ err: error, path }, 'config file change ignored: keeping the last good config'),
-        );
-    };
-    try {
-      const watcher = watch(path, () => {
-        // Editors write a file in several steps: wait for them to settle.
-        clearTimeout(timer);
-        timer = setTimeout(reload, 50);
-      });
-      watcher.unref();
-      this.#closers.push(() => {
-        clearTimeout(timer);
-        watcher.close();
-      });
-    } catch (error) {
-      log.warn({ err: error, path }, 'cannot watch config file; changes need a restart');
-    }
+  async close(): Promise<void> {
+    if (this.#owned) await this.#layered.close();
   }
+}
+
+function isHandle(value: unknown): value is ConfigHandle {
+  const v = value as Partial<ConfigHandle> | undefined;
+  return typeof v?.get === 'function' && typeof v.onChange === 'function' && typeof v.close === 'function';
+}
+
+/** `configCenter` is read from the local layer before anything else: it says where the other layers are. */
+function centralOptions(local: unknown, where: string): CentralOptions | undefined {
+  const parsed = StagesConfigSchema.shape.configCenter.safeParse((local as { configCenter?: unknown })?.configCenter);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StagesError('CONFIG_INVALID', `${where}: configCenter.${issue?.path.join('.') ?? ''}: ${issue?.message}`);
+  }
+  const c = parsed.data;
+  if (c === undefined) return undefined;
+  return {
+    zookeeper: c.zookeeper,
+    namespace: c.namespace,
+    ...(c.app === undefined ? {} : { app: c.app }),
+    ...(c.profile === undefined ? {} : { profile: c.profile }),
+    ...(c.required === undefined ? {} : { required: c.required }),
+    ...(c.snapshotPath === undefined ? {} : { snapshotPath: c.snapshotPath }),
+    ...(c.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: c.connectTimeoutMs }),
+  };
 }
 
 async function readYaml(path: string): Promise<unknown> {
@@ -96,14 +93,4 @@ async function readYaml(path: string): Promise<unknown> {
   } catch (error) {
     throw new StagesError('CONFIG_INVALID', `${path}: not valid YAML`, { cause: error, details: { path } });
   }
-}
-
-export function validate(raw: unknown, where: string): StagesConfig {
-  const parsed = StagesConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || '(root)';
-  throw new StagesError('CONFIG_INVALID', `${where}: ${field}: ${issue?.message ?? 'invalid'}`, {
-    details: { field, source: where },
-  });
 }

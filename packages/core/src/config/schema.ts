@@ -48,6 +48,19 @@ export const StagesConfigSchema = z
       })
       .strict()
       .default({ enabled: true, host: '127.0.0.1', port: 0 }),
+    /** Central config in ZooKeeper (stage 11): layers shared < app < profile over the local file, live. */
+    configCenter: z
+      .object({
+        zookeeper: z.string().min(1),
+        namespace: z.string().min(1),
+        app: z.string().optional(),
+        profile: z.string().optional(),
+        required: z.boolean().optional(),
+        snapshotPath: z.union([z.string(), z.literal(false)]).optional(),
+        connectTimeoutMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
     drainTimeoutMs: z.number().int().min(0).default(10_000),
     /**
      * After deregistering, keep serving new calls this long so consumers see the change before calls are
