@@ -4,7 +4,8 @@
  * last change is never lost. This is what makes "ten providers joined" one update instead of ten.
  */
 export class Coalescer {
-  #timer: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  #delayed = false;
   #running = false;
   #again = false;
   #stopped = false;
@@ -15,20 +16,35 @@ export class Coalescer {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  trigger(): void {
+  /**
+   * `now` skips the window (a first read, a reconnect: there is no burst to wait for). A run already scheduled
+   * with a delay is brought forward.
+   */
+  trigger(now = false): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    if (this.#timer) return;
-    this.#timer = setTimeout(() => void this.#fire(), this.delayMs);
+    const immediate = now || this.delayMs === 0;
+    if (this.#timer && !(immediate && this.#delayed)) return;
+    this.#clear();
+    this.#delayed = !immediate;
+    // Immediate means "after the current burst of I/O callbacks": setImmediate, not setTimeout's 1 ms minimum.
+    this.#timer = immediate ? setImmediate(() => void this.#fire()) : setTimeout(() => void this.#fire(), this.delayMs);
+  }
+
+  #clear(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer as NodeJS.Timeout);
+      clearImmediate(this.#timer as NodeJS.Immediate);
+    }
+    this.#timer = undefined;
   }
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#clear();
   }
 
   async #fire(): Promise<void> {

@@ -14,9 +14,9 @@ export interface StaticProvider {
   group?: string;
   zone?: string;
   weight?: number;
-  tags?: string[];
-  methods?: string[];
-  metadata?: Record<string, string>;
+  tags?: readonly string[];
+  methods?: readonly string[];
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export interface StaticRegistryOptions {

@@ -49,7 +49,7 @@ export const ZOOKEEPER_DEFAULTS = {
   sessionTimeoutMs: 30_000,
   operationTimeoutMs: 10_000,
   connectTimeoutMs: 3_000,
-  coalesceMs: 20,
+  coalesceMs: 10,
   snapshotDir: join(homedir(), '.stages', 'registry'),
 } as const;
 

@@ -59,9 +59,9 @@ export class ServiceWatch {
     return this.feed.add(listener);
   }
 
-  /** Re-read now (coalesced). */
-  refresh(): void {
-    this.#coalescer.trigger();
+  /** Re-read after the coalescing window (watch events), or at once (`now`: a first read, a reconnect). */
+  refresh(now = false): void {
+    this.#coalescer.trigger(now);
   }
 
   /** A new session has no watches and may see other nodes: forget everything read through the old one. */
@@ -109,7 +109,7 @@ export class ServiceWatch {
       if (zkCode(error) !== zk().Exception.NO_NODE) throw error;
       // No provider has ever registered: watch for the directory to appear. If it appeared between the two
       // calls, exists() sees it and we go round again.
-      if (await session.exists(dir, this.#onChildren)) return this.refresh();
+      if (await session.exists(dir, this.#onChildren)) return this.refresh(true);
       names = [];
     }
     const present = new Set(names);

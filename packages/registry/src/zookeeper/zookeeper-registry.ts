@@ -38,7 +38,8 @@ export class ZooKeeperRegistry implements Registry {
   /** Nodes known written in the current session; a new session starts empty. */
   readonly #written = new Set<string>();
   readonly #pendingRemovals = new Set<string>();
-  readonly #ensured = new Set<string>();
+  /** Directories made (or being made) in this session. */
+  readonly #ensured = new Map<string, Promise<void>>();
   readonly #watches = new Map<string, ServiceWatch>();
   readonly #untrack: () => void;
   readonly #watchContext: WatchContext;
@@ -189,7 +190,7 @@ export class ZooKeeperRegistry implements Registry {
       const created = new ServiceWatch(service, this.#watchContext);
       watch = created;
       this.#watches.set(service, created);
-      if (this.#session.connected) created.refresh();
+      if (this.#session.connected) created.refresh(true);
       else if (this.#session.everConnected) created.publishStale();
       else {
         // Starting up: give the first connection a moment before falling back to the snapshot.
@@ -316,7 +317,7 @@ export class ZooKeeperRegistry implements Registry {
       for (const watch of this.#watches.values()) watch.resetSession();
     }
     this.#reconciler.trigger();
-    for (const watch of this.#watches.values()) watch.refresh();
+    for (const watch of this.#watches.values()) watch.refresh(true);
   }
 
   #onDisconnected(): void {
@@ -383,18 +384,17 @@ export class ZooKeeperRegistry implements Registry {
     const { CreateMode, Exception } = zk();
     const data = Buffer.from(JSON.stringify(value));
     const dir = path.slice(0, path.lastIndexOf('/'));
-    await this.#ensureDir(dir);
     for (let attempt = 0; ; attempt++) {
       try {
+        await this.#ensureDir(dir);
         await this.#session.create(path, data, acl, CreateMode.EPHEMERAL);
         return;
       } catch (error) {
         const code = zkCode(error);
-        if (attempt >= 2) throw error;
+        if (attempt >= 3) throw error;
         if (code === Exception.NO_NODE) {
-          // Someone deleted a directory we thought existed.
+          // Deleted by someone since we saw it: forget what we knew and build the path again.
           this.#ensured.clear();
-          await this.#ensureDir(dir);
         } else if (code === Exception.NODE_EXISTS) {
           const stat = await this.#session.exists(path);
           if (stat && stat.ephemeralOwner.toString('hex') === this.#session.sessionId) {
@@ -409,21 +409,41 @@ export class ZooKeeperRegistry implements Registry {
     }
   }
 
-  /** Creates missing directories top-down; NODE_EXISTS is another process winning the same race, which is fine. */
-  async #ensureDir(dir: string): Promise<void> {
-    if (this.#ensured.has(dir)) return;
+  /**
+   * Makes sure a persistent directory exists, creating missing parents bottom-up and only as far as needed.
+   * It checks with exists() first: a read is answered by the server it is connected to, while every create,
+   * even one that fails with NODE_EXISTS, is a logged (fsynced) write on the leader. Concurrent registrations
+   * share one check per directory per session; NODE_EXISTS is another process winning the same race.
+   */
+  #ensureDir(dir: string): Promise<void> {
+    const known = this.#ensured.get(dir);
+    if (known) return known;
     const { CreateMode, Exception } = zk();
-    for (const path of [...this.layout.ancestors(dir), dir]) {
-      if (this.#ensured.has(path)) continue;
-      const acl =
-        path.endsWith('/consumers') && path.startsWith(this.layout.services) ? this.#acls.consumers : this.#acls.owned;
+    const acl =
+      dir.endsWith('/consumers') && dir.startsWith(this.layout.services) ? this.#acls.consumers : this.#acls.owned;
+    const create = async () => {
       try {
-        await this.#session.create(path, null, acl, CreateMode.PERSISTENT);
+        await this.#session.create(dir, null, acl, CreateMode.PERSISTENT);
       } catch (error) {
         if (zkCode(error) !== Exception.NODE_EXISTS) throw error;
       }
-      this.#ensured.add(path);
-    }
+    };
+    const pending = (async () => {
+      if (await this.#session.exists(dir)) return;
+      try {
+        await create();
+      } catch (error) {
+        const parent = dir.slice(0, dir.lastIndexOf('/'));
+        if (zkCode(error) !== Exception.NO_NODE || parent === '') throw error;
+        await this.#ensureDir(parent);
+        await create();
+      }
+    })();
+    this.#ensured.set(dir, pending);
+    pending.catch(() => {
+      if (this.#ensured.get(dir) === pending) this.#ensured.delete(dir);
+    });
+    return pending;
   }
 
   async #removeNode(path: string): Promise<void> {
