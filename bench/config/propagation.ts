@@ -11,9 +11,10 @@
 import { createRequire } from 'node:module';
 import { startZooKeeper } from '@stages/test-harness';
 import * as z from 'zod';
-import { ConfigStore, createConfig, ZkSession } from '../../packages/config/src/index.js';
 
+// Before the package loads: its logger reads the level once, and a JSON line per change would drown the table.
 process.env.STAGES_LOG_LEVEL ??= 'error';
+const { ConfigStore, createConfig, ZkSession } = await import('../../packages/config/src/index.js');
 const ROUNDS = Number(process.argv[2] ?? 60);
 const INSTANCES = 3;
 
@@ -34,7 +35,7 @@ async function stagesRounds(connectionString: string): Promise<{ slowest: number
   await admin.waitConnected(10_000);
   const store = new ConfigStore(admin);
   const scope = { namespace: 'bench', app: 'orders' };
-  await store.publish(scope, { round: 0 }, { author: 'bench', message: 'start' });
+  await store.publish(scope, { round: 0, db: { pool: { max: 4 } } }, { author: 'bench', message: 'start' });
   const instances = await Promise.all(
     Array.from({ length: INSTANCES }, (_, i) =>
       createConfig({

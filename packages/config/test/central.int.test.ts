@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigStore, type LayeredConfig, toJsonSchema, ZkSession } from '../src/index.js';
-import { type Orders, ordersSchema, startInstance, until } from './fixtures/helpers.js';
+import { type Orders, ordersSchema, startInstance, tempDir, until } from './fixtures/helpers.js';
 
 const WRITER = 'ops:s3cret';
 const meta = { author: 'test', message: 'integration' };
@@ -177,6 +178,47 @@ describe('central config on a real ZooKeeper', () => {
       expect(canary.get('greeting')).toBe('v2');
     } finally {
       await Promise.all([canary, b, c].map((x) => x.close()));
+    }
+  });
+
+  it('numbers concurrent publishes without gaps or losses', async () => {
+    const scope = { namespace: 'race', app: 'orders' };
+    const records = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => store.publish(scope, { db: { pool: { max: n } } }, meta)),
+    );
+    expect(records.map((r) => r.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((await store.history(scope)).map((r) => r.version)).toEqual([5, 4, 3, 2, 1]);
+    const last = records.find((r) => r.version === 5);
+    expect((await store.current(scope))?.document).toEqual(last?.document);
+  });
+
+  it('at start: required central config must exist; live config that fails the schema yields to a good snapshot', async () => {
+    await expect(
+      startInstance({ zk: zk.connectionString, namespace: 'empty', id: 'x', required: true }),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_MISSING',
+    });
+    const scope = { namespace: 'badstart', app: 'orders' };
+    const snapshotPath = join(tempDir(), 'snap.json');
+    await store.publish(scope, { greeting: 'good' }, meta);
+    const first = await startInstance({ zk: zk.connectionString, namespace: 'badstart', id: 'x', snapshotPath });
+    await first.close();
+    await store.publish(scope, { greeting: 42 }, meta);
+    await expect(
+      startInstance({ zk: zk.connectionString, namespace: 'badstart', id: 'y', snapshotPath: false }),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    const second = await startInstance({ zk: zk.connectionString, namespace: 'badstart', id: 'z', snapshotPath });
+    try {
+      expect(second.get('greeting')).toBe('good');
+      await store.publish(scope, { greeting: 'fixed' }, meta);
+      await until(
+        () => second.get<string>('greeting'),
+        (v) => v === 'fixed',
+      );
+    } finally {
+      await second.close();
     }
   });
 
