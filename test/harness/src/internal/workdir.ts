@@ -109,3 +109,13 @@ process.once('exit', () => {
     }
   }
 });
+
+// A vitest worker whose runner was SIGKILLed is orphaned, not killed: it would carry on with its test
+// file, servers and all. Its IPC channel closes when the runner dies, so end it then; the servers
+// follow through pdeathsig and the 'exit' handler above removes their dirs.
+if (process.env.VITEST && process.channel) {
+  process.once('disconnect', () => {
+    debug('test runner gone (IPC channel closed): stopping this worker and its servers');
+    process.exit(1);
+  });
+}
