@@ -1,6 +1,7 @@
-import { createLogger, meter, StagesError } from '@stages/common';
+import { createLogger, StagesError } from '@stages/common';
 import type * as z from 'zod';
 import { type ConfigDocument, deepMerge, getPath, hasPath, jsonEqual } from './document.js';
+import { countChange, countRejection } from './metrics.js';
 import { isSecret, maskValue } from './secrets.js';
 import type { SnapshotFile } from './snapshot.js';
 import type { ConfigSource, LayerState } from './sources/source.js';
@@ -28,11 +29,6 @@ export interface Rejection {
 export type ChangeListener = (value: unknown, previous: unknown) => void;
 
 const log = createLogger('config');
-const m = meter('config');
-const changesCounter = m.createCounter('stages.config.changes', { description: 'central config changes accepted' });
-const rejectedCounter = m.createCounter('stages.config.rejected', {
-  description: 'config changes rejected by schema validation',
-});
 
 export interface Layer {
   source: ConfigSource;
@@ -143,7 +139,7 @@ export class LayeredConfig<T = ConfigDocument> {
     const parsed = parse(this.schema, candidate);
     if (!parsed.ok) {
       this.#rejections++;
-      rejectedCounter.add(1, { layer: layer.source.layer });
+      countRejection(layer.source.layer);
       const rejection: Rejection = { layer: layer.source.layer, version: state.version, issues: parsed.issues };
       log.error(rejection, 'config change rejected by the schema; keeping the last good value');
       for (const fn of this.#rejectedListeners) fn(rejection);
@@ -153,7 +149,7 @@ export class LayeredConfig<T = ConfigDocument> {
     this.#layers = candidate;
     this.#value = parsed.value as T;
     this.#changes++;
-    changesCounter.add(1, { layer: layer.source.layer });
+    countChange(layer.source.layer);
     log.info({ layer: layer.source.layer, version: state.version, gray: state.gray }, 'config changed');
     if (layer.source.central) void this.snapshot?.write(centralStates(this.#layers));
     for (const { path, fn } of [...this.#listeners]) {

@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import type * as otel from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { LayeredConfig } from '../src/config.js';
@@ -46,6 +49,11 @@ function build() {
   return { config, app };
 }
 
+// The API copy @stages/common resolves (it may differ from the root one): the global must be set on that copy.
+const { metrics } = createRequire(new URL('../../common/package.json', import.meta.url))(
+  '@opentelemetry/api',
+) as typeof otel;
+
 describe('LayeredConfig', () => {
   it('takes the highest layer and says which one it was', () => {
     const { config } = build();
@@ -71,6 +79,30 @@ describe('LayeredConfig', () => {
     app.push({ document: { db: { pool: { max: 10 } } }, version: 6 });
     expect(seen).toEqual([9, 10]);
     expect(config.status()).toMatchObject({ changes: 2, rejections: 1 });
+  });
+
+  it('counts accepted and rejected changes in metrics, even with the SDK registered after import', async () => {
+    class Reader extends MetricReader {
+      protected override async onForceFlush() {}
+      protected override async onShutdown() {}
+    }
+    const reader = new Reader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    try {
+      const { app } = build();
+      app.push({ document: { db: { pool: { max: -1 } } }, version: 4 });
+      app.push({ document: { db: { pool: { max: 3 } } }, version: 5 });
+      const { resourceMetrics } = await reader.collect();
+      const points = Object.fromEntries(
+        resourceMetrics.scopeMetrics
+          .flatMap((s) => s.metrics)
+          .map((m) => [m.descriptor.name, m.dataPoints.map((p) => [p.attributes, p.value])]),
+      );
+      expect(points['stages.config.rejected']).toEqual([[{ layer: 'app' }, 1]]);
+      expect(points['stages.config.changes']).toEqual([[{ layer: 'app' }, 1]]);
+    } finally {
+      metrics.disable();
+    }
   });
 
   it('serves @Config properties live from the bound config', () => {
