@@ -65,6 +65,10 @@ export class ManagedServer implements ServerHandle {
     const exitedEarly = child.exited.then((exit) => {
       abort.abort(new Error(`${this.name} ${describeExit(exit)} while starting`));
     });
+    // Some servers log a bind failure and linger (retrying) before they give up: do not wait for them.
+    const stopWatching = child.onOutput((chunk) => {
+      if (PORT_CLASH.test(chunk)) abort.abort(new Error(`${this.name} could not bind its ports`));
+    });
     const timeoutMs = this.spec.readyTimeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -80,6 +84,7 @@ export class ManagedServer implements ServerHandle {
       throw PORT_CLASH.test(log) ? new PortClashError(message) : new Error(message);
     } finally {
       clearTimeout(timer);
+      stopWatching();
     }
     this.startupMs = Math.round(performance.now() - started);
     debug(`${this.name} ready on 127.0.0.1:${this.port} in ${this.startupMs} ms (pid ${child.pid})`);

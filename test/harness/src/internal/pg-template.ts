@@ -5,13 +5,14 @@ import {
   existsSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { debug } from './debug.js';
 import { isAlive, startTime } from './procfs.js';
 import { run } from './run.js';
@@ -42,6 +43,11 @@ export async function postgresTemplate(binDir: string, version: string, user: Po
   }
   try {
     if (ready()) return template;
+    // Half-built templates of a run that died during initdb; only the lock holder may touch them.
+    for (const name of readdirSync(dirname(template))) {
+      if (name.startsWith(`${basename(template)}.building-`))
+        rmSync(join(dirname(template), name), { recursive: true, force: true });
+    }
     const started = performance.now();
     const staging = mkdtempSync(`${template}.building-`);
     chmodSync(staging, 0o700);
