@@ -1,7 +1,7 @@
 import type { Pool, PoolConnection, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import type { DataSource, ExecuteResult, QueryOptions, Row } from '../datasource.js';
 import { dataError } from '../errors.js';
-import { instrumented, type StatementLabels } from '../internal/instrument.js';
+import { StatementInstruments, type StatementLabels } from '../internal/instrument.js';
 import { loadModule } from '../internal/load-module.js';
 import { statementTimeout } from '../internal/timeout.js';
 import { bindOrder, PlaceholderCache } from '../sql/placeholders.js';
@@ -32,6 +32,7 @@ export class MysqlDataSource implements DataSource {
   readonly dialect = 'mysql' as const;
   readonly #pool: Pool;
   readonly #labels: StatementLabels;
+  readonly #instruments: StatementInstruments;
   readonly #options: MysqlOptions;
   readonly #placeholders = new PlaceholderCache();
 
@@ -40,6 +41,7 @@ export class MysqlDataSource implements DataSource {
     this.#options = options;
     this.#labels = { datasource: options.name, dialect: 'mysql', role: options.role ?? 'standalone' };
     if (options.shard !== undefined) this.#labels.shard = options.shard;
+    this.#instruments = new StatementInstruments(this.#labels);
     const config: PoolOptions = {
       uri: options.url,
       connectionLimit: options.max ?? 10,
@@ -90,35 +92,32 @@ export class MysqlDataSource implements DataSource {
   }
 
   /** @internal */
-  run(
+  async run(
     target: Target,
     op: 'query' | 'execute',
     sql: string,
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Promise<Row[] | ExecuteResult> {
-    return instrumented(this.#labels, op, sql, async () => {
-      try {
-        const timeout = statementTimeout(this.name, options?.timeoutMs, this.#options.queryTimeoutMs);
-        const translated = this.#placeholders.get(sql);
-        const values = bindOrder(translated.order, params ?? []);
-        const [result] = await target.query(
-          timeout === undefined ? { sql: translated.sql } : { sql: translated.sql, timeout },
-          values as never,
-        );
-        if (Array.isArray(result)) {
-          if (op === 'query') return result as Row[];
-          return { rowCount: result.length };
-        }
-        const header = result as ResultSetHeader;
-        if (op === 'query') return [];
-        const out: ExecuteResult = { rowCount: header.affectedRows };
-        if (header.insertId) out.lastId = header.insertId;
-        return out;
-      } catch (error) {
-        throw dataError(this.name, error);
-      }
-    });
+    const probe = this.#instruments.start(op, sql);
+    try {
+      const timeout = statementTimeout(this.name, options?.timeoutMs, this.#options.queryTimeoutMs);
+      const translated = this.#placeholders.get(sql);
+      const values = bindOrder(translated.order, params ?? []);
+      const [result] = await target.query(
+        timeout === undefined ? { sql: translated.sql } : { sql: translated.sql, timeout },
+        values as never,
+      );
+      probe.ok();
+      if (Array.isArray(result)) return op === 'query' ? (result as Row[]) : { rowCount: result.length };
+      if (op === 'query') return [];
+      const header = result as ResultSetHeader;
+      const out: ExecuteResult = { rowCount: header.affectedRows };
+      if (header.insertId) out.lastId = header.insertId;
+      return out;
+    } catch (error) {
+      throw probe.fail(dataError(this.name, error));
+    }
   }
 }
 

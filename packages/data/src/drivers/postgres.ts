@@ -1,7 +1,7 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import type { DataSource, ExecuteResult, QueryOptions, Row } from '../datasource.js';
 import { dataError } from '../errors.js';
-import { instrumented, type StatementLabels } from '../internal/instrument.js';
+import { StatementInstruments, type StatementLabels } from '../internal/instrument.js';
 import { loadModule } from '../internal/load-module.js';
 import { statementTimeout } from '../internal/timeout.js';
 import { type CommonDriverOptions, DEFAULT_HEALTH_TIMEOUT_MS } from './options.js';
@@ -35,6 +35,7 @@ export class PostgresDataSource implements DataSource {
   readonly dialect = 'postgres' as const;
   readonly #pool: Pool;
   readonly #labels: StatementLabels;
+  readonly #instruments: StatementInstruments;
   readonly #options: PostgresOptions;
 
   constructor(pg: PgModule, options: PostgresOptions) {
@@ -42,6 +43,7 @@ export class PostgresDataSource implements DataSource {
     this.#options = options;
     this.#labels = { datasource: options.name, dialect: 'postgres', role: options.role ?? 'standalone' };
     if (options.shard !== undefined) this.#labels.shard = options.shard;
+    this.#instruments = new StatementInstruments(this.#labels);
     const config: PoolConfig = {
       connectionString: options.url,
       max: options.max ?? 10,
@@ -63,11 +65,11 @@ export class PostgresDataSource implements DataSource {
   }
 
   query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
-    return runQuery<T>(this.#pool, this.#labels, this.#options, sql, params, options);
+    return runQuery<T>(this.#pool, this.#instruments, this.#options, sql, params, options);
   }
 
   execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
-    return runExecute(this.#pool, this.#labels, this.#options, sql, params, options);
+    return runExecute(this.#pool, this.#instruments, this.#options, sql, params, options);
   }
 
   async transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
@@ -79,9 +81,9 @@ export class PostgresDataSource implements DataSource {
     }
     let broken: Error | undefined;
     try {
-      await runExecute(client, this.#labels, this.#options, 'BEGIN');
-      const result = await fn(new PostgresTransaction(this, client, this.#labels, this.#options));
-      await runExecute(client, this.#labels, this.#options, 'COMMIT');
+      await runExecute(client, this.#instruments, this.#options, 'BEGIN');
+      const result = await fn(new PostgresTransaction(this, client, this.#instruments, this.#options));
+      await runExecute(client, this.#instruments, this.#options, 'COMMIT');
       return result;
     } catch (error) {
       try {
@@ -113,18 +115,18 @@ class PostgresTransaction implements DataSource {
   constructor(
     readonly parent: PostgresDataSource,
     readonly client: PoolClient,
-    readonly labels: StatementLabels,
+    readonly instruments: StatementInstruments,
     readonly options: PostgresOptions,
   ) {
     this.name = parent.name;
   }
 
   query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
-    return runQuery<T>(this.client, this.labels, this.options, sql, params, options);
+    return runQuery<T>(this.client, this.instruments, this.options, sql, params, options);
   }
 
   execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
-    return runExecute(this.client, this.labels, this.options, sql, params, options);
+    return runExecute(this.client, this.instruments, this.options, sql, params, options);
   }
 
   transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
@@ -140,59 +142,60 @@ class PostgresTransaction implements DataSource {
 
 function send(
   target: Queryable,
-  labels: StatementLabels,
+  datasource: string,
   defaults: PostgresOptions,
   sql: string,
   params: readonly unknown[] | undefined,
   options: QueryOptions | undefined,
 ) {
-  const timeout = statementTimeout(labels.datasource, options?.timeoutMs, defaults.queryTimeoutMs);
+  const timeout = statementTimeout(datasource, options?.timeoutMs, defaults.queryTimeoutMs);
   const values = params as unknown[] | undefined;
   return timeout === undefined
     ? target.query(sql, values)
     : target.query({ text: sql, values, query_timeout: timeout } as never);
 }
 
-function runQuery<T>(
+// One async frame per statement: span, metrics and error mapping inline rather than wrapped in closures.
+async function runQuery<T>(
   target: Queryable,
-  labels: StatementLabels,
+  instruments: StatementInstruments,
   defaults: PostgresOptions,
   sql: string,
   params?: readonly unknown[],
   options?: QueryOptions,
 ): Promise<T[]> {
-  return instrumented(labels, 'query', sql, async () => {
-    try {
-      const result = await send(target, labels, defaults, sql, params, options);
-      return result.rows as T[];
-    } catch (error) {
-      throw dataError(labels.datasource, error);
-    }
-  });
+  const probe = instruments.start('query', sql);
+  try {
+    const result = await send(target, instruments.labels.datasource, defaults, sql, params, options);
+    probe.ok();
+    return result.rows as T[];
+  } catch (error) {
+    throw probe.fail(dataError(instruments.labels.datasource, error));
+  }
 }
 
-function runExecute(
+async function runExecute(
   target: Queryable,
-  labels: StatementLabels,
+  instruments: StatementInstruments,
   defaults: PostgresOptions,
   sql: string,
   params?: readonly unknown[],
   options?: QueryOptions,
 ): Promise<ExecuteResult> {
-  return instrumented(labels, 'execute', sql, async () => {
-    try {
-      const result = await send(target, labels, defaults, sql, params, options);
-      const out: ExecuteResult = { rowCount: result.rowCount ?? 0 };
-      const first = result.rows?.[0] as Row | undefined;
-      if (first) {
-        const id = Object.values(first)[0];
-        if (typeof id === 'number' || typeof id === 'bigint' || typeof id === 'string') out.lastId = id;
-      }
-      return out;
-    } catch (error) {
-      throw dataError(labels.datasource, error);
+  const probe = instruments.start('execute', sql);
+  try {
+    const result = await send(target, instruments.labels.datasource, defaults, sql, params, options);
+    probe.ok();
+    const out: ExecuteResult = { rowCount: result.rowCount ?? 0 };
+    const first = result.rows?.[0] as Row | undefined;
+    if (first) {
+      const id = Object.values(first)[0];
+      if (typeof id === 'number' || typeof id === 'bigint' || typeof id === 'string') out.lastId = id;
     }
-  });
+    return out;
+  } catch (error) {
+    throw probe.fail(dataError(instruments.labels.datasource, error));
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, ExecuteResult, QueryOptions, Row } from '../datasource.js';
 import { dataError } from '../errors.js';
-import { instrumented, type StatementLabels } from '../internal/instrument.js';
+import { StatementInstruments, type StatementLabels } from '../internal/instrument.js';
 import { loadModule } from '../internal/load-module.js';
 import { bindOrder, PlaceholderCache } from '../sql/placeholders.js';
 import type { CommonDriverOptions } from './options.js';
@@ -44,6 +44,7 @@ export class SqliteDataSource implements DataSource {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database;
   readonly #labels: StatementLabels;
+  readonly #instruments: StatementInstruments;
   readonly #placeholders = new PlaceholderCache();
   readonly #statements = new Map<string, Statement>();
   #tx: Promise<void> | undefined;
@@ -54,6 +55,7 @@ export class SqliteDataSource implements DataSource {
     this.#db = db;
     this.#labels = { datasource: options.name, dialect: 'sqlite', role: options.role ?? 'standalone' };
     if (options.shard !== undefined) this.#labels.shard = options.shard;
+    this.#instruments = new StatementInstruments(this.#labels);
   }
 
   async query<T extends object = Row>(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<T[]> {
@@ -100,39 +102,40 @@ export class SqliteDataSource implements DataSource {
   }
 
   /** @internal Runs now, ignoring the transaction queue: for the transaction's own statements. */
-  runQuery<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    return instrumented(this.#labels, 'query', sql, async () => {
-      try {
-        const [statement, values] = this.#prepare(sql, params);
-        if (!statement.reader) {
-          statement.run(...values);
-          return [];
-        }
-        return (statement.all(...values) as Row[]).map(normalizeRow) as T[];
-      } catch (error) {
-        throw dataError(this.name, error);
-      }
-    });
+  async runQuery<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    const probe = this.#instruments.start('query', sql);
+    try {
+      const [statement, values] = this.#prepare(sql, params);
+      let rows: T[] = [];
+      if (statement.reader) rows = (statement.all(...values) as Row[]).map(normalizeRow) as T[];
+      else statement.run(...values);
+      probe.ok();
+      return rows;
+    } catch (error) {
+      throw probe.fail(dataError(this.name, error));
+    }
   }
 
   /** @internal */
-  runExecute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult> {
-    return instrumented(this.#labels, 'execute', sql, async () => {
-      try {
-        const [statement, values] = this.#prepare(sql, params);
-        if (statement.reader) {
-          const rows = (statement.all(...values) as Row[]).map(normalizeRow);
-          const out: ExecuteResult = { rowCount: rows.length };
-          const id = rows[0] ? Object.values(rows[0])[0] : undefined;
-          if (typeof id === 'number' || typeof id === 'bigint' || typeof id === 'string') out.lastId = id;
-          return out;
-        }
+  async runExecute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult> {
+    const probe = this.#instruments.start('execute', sql);
+    try {
+      const [statement, values] = this.#prepare(sql, params);
+      let out: ExecuteResult;
+      if (statement.reader) {
+        const rows = (statement.all(...values) as Row[]).map(normalizeRow);
+        out = { rowCount: rows.length };
+        const id = rows[0] ? Object.values(rows[0])[0] : undefined;
+        if (typeof id === 'number' || typeof id === 'bigint' || typeof id === 'string') out.lastId = id;
+      } else {
         const info = statement.run(...values);
-        return { rowCount: info.changes, lastId: toSafeNumber(BigInt(info.lastInsertRowid)) };
-      } catch (error) {
-        throw dataError(this.name, error);
+        out = { rowCount: info.changes, lastId: toSafeNumber(BigInt(info.lastInsertRowid)) };
       }
-    });
+      probe.ok();
+      return out;
+    } catch (error) {
+      throw probe.fail(dataError(this.name, error));
+    }
   }
 
   #exec(sql: string): void {

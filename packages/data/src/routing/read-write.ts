@@ -91,15 +91,31 @@ export class ReadWriteSplit implements DataSource {
     return this.#monitor.check();
   }
 
-  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
-    if (options?.primary || !isReadStatement(sql)) {
-      const rows = await this.primary.query<T>(sql, params, options);
-      // A SELECT that writes (nextval, FOR UPDATE, a writing CTE) counts as a write for read-your-writes.
-      if (!options?.primary) await this.#afterWrite();
-      return rows;
-    }
+  query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
+    // Not async: the common cases hand back the datasource's own promise, adding no frame to the hot path.
+    if (options?.primary || !isReadStatement(sql)) return this.#onPrimary<T>(sql, params, options);
     const replica = this.#pickReplica();
     if (!replica) return this.primary.query<T>(sql, params, options);
+    return this.#onReplica<T>(replica, sql, params, options);
+  }
+
+  async #onPrimary<T extends object>(
+    sql: string,
+    params: readonly unknown[] | undefined,
+    options: QueryOptions | undefined,
+  ): Promise<T[]> {
+    const rows = await this.primary.query<T>(sql, params, options);
+    // A SELECT that writes (nextval, FOR UPDATE, a writing CTE) counts as a write for read-your-writes.
+    if (!options?.primary) await this.#afterWrite();
+    return rows;
+  }
+
+  async #onReplica<T extends object>(
+    replica: DataSource,
+    sql: string,
+    params: readonly unknown[] | undefined,
+    options: QueryOptions | undefined,
+  ): Promise<T[]> {
     // A hung replica (stopped process, network partition) must not hang the read: cap it, unless the caller
     // asked for less.
     const own = options?.timeoutMs;

@@ -4,6 +4,19 @@
  * primary merely costs the primary a little.
  */
 export function isReadStatement(sql: string): boolean {
+  // Memoised per SQL text: an app sends a bounded set of statements, and this runs on every routed read.
+  let read = cache.get(sql);
+  if (read === undefined) {
+    read = classify(sql);
+    if (cache.size >= 2000) cache.clear();
+    cache.set(sql, read);
+  }
+  return read;
+}
+
+const cache = new Map<string, boolean>();
+
+function classify(sql: string): boolean {
   const head = firstKeyword(sql);
   if (head === 'select') return !LOCKING_OR_WRITING.test(sql);
   if (head === 'with') return !WRITING_CTE.test(sql) && !LOCKING_OR_WRITING.test(sql);
@@ -29,6 +42,10 @@ function firstKeyword(sql: string): string {
     } else break;
   }
   let j = i;
-  while (j < sql.length && /[A-Za-z]/.test(sql[j] as string)) j++;
+  while (j < sql.length && isLetter(sql.charCodeAt(j))) j++;
   return sql.slice(i, j).toLowerCase();
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWithContext } from '@stages/common';
-import { type DataSource, openDataSource, openMysql, openPostgres, openSqlite } from '@stages/data';
+import { type DataSource, openDataSource, openPostgres, openSqlite } from '@stages/data';
 import { freePort, type PostgresCluster, startPostgres } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
