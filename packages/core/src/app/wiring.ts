@@ -1,9 +1,16 @@
 import { hostname } from 'node:os';
-import { StagesError } from '@stages/common';
-import type { ProviderInstance, Registry } from '@stages/registry';
-import { type ClientTransport, InProcessTransport, type ServerTransport } from '@stages/rpc';
+import { type PluginSpec, StagesError } from '@stages/common';
+import { InMemoryRegistry, InMemoryStore, type ProviderInstance, type Registry, registries } from '@stages/registry';
+import {
+  type ClientTransport,
+  GrpcClientTransport,
+  GrpcIdlClientTransport,
+  GrpcServerTransport,
+  type GrpcServerTransportOptions,
+  InProcessTransport,
+  type ServerTransport,
+} from '@stages/rpc';
 import type { StagesConfig } from '../config/schema.js';
-import { registryClass, registryExport, rpcExport } from './leaves.js';
 import type { StagesOptions } from './options.js';
 
 export interface Wiring {
@@ -46,43 +53,19 @@ function createServer(config: StagesConfig): ServerTransport {
   if (protocol !== 'grpc') {
     throw new StagesError('UNKNOWN_PLUGIN', `server.protocol "${protocol}" is not known; known: grpc`);
   }
-  const GrpcServer = rpcExport<new (o: Record<string, unknown>) => ServerTransport>('GrpcServerTransport');
-  if (GrpcServer === undefined) throw new StagesError('UNKNOWN_PLUGIN', '@stages/rpc has no GrpcServerTransport');
-  return new GrpcServer({ host, port, ...(options ?? {}) });
+  // `options` passes tls, maxMessageBytes, keepalive... through to the transport, which validates them.
+  return new GrpcServerTransport({ ...(options as GrpcServerTransportOptions | undefined), host, port });
 }
 
 function networkClients(): ClientTransport[] {
-  const GrpcClient = rpcExport<new (o: Record<string, unknown>) => ClientTransport>('GrpcClientTransport');
-  if (GrpcClient === undefined) return [];
-  const clients = [new GrpcClient({})];
-  // IDL-mode providers (descriptors with a .proto) register as `grpc-idl`; callable when rpc offers the client.
-  const IdlClient = rpcExport<new (o: Record<string, unknown>) => ClientTransport>('GrpcIdlClientTransport');
-  if (IdlClient !== undefined) clients.push(new IdlClient({}));
-  return clients;
+  // IDL-mode providers (descriptors with a .proto) register as `grpc-idl`.
+  return [new GrpcClientTransport(), new GrpcIdlClientTransport()];
 }
 
 function createRegistry(config: StagesConfig): Registry {
-  const spec = config.registry;
-  if (spec === undefined) {
-    // Private store: two apps in one process (tests) do not see each other's providers unless they share one.
-    const Store = registryExport<new () => object>('InMemoryStore');
-    const Memory = registryClass('InMemoryRegistry');
-    return new Memory(Store ? { store: new Store() } : {});
-  }
-  const resolver = registryExport<{ resolve(spec: unknown): Registry }>('registries');
-  if (resolver && typeof resolver.resolve === 'function') return resolver.resolve(spec);
-  const { type, options } =
-    typeof spec === 'string' ? { type: spec, options: {} } : { type: spec.type, options: spec.options ?? {} };
-  const byName: Record<string, string> = {
-    memory: 'InMemoryRegistry',
-    zookeeper: 'ZooKeeperRegistry',
-    static: 'StaticRegistry',
-  };
-  const className = byName[type];
-  if (className === undefined) {
-    throw new StagesError('UNKNOWN_PLUGIN', `unknown registry "${type}"; known: ${Object.keys(byName).join(', ')}`);
-  }
-  return new (registryClass(className))(options);
+  // Private store: two apps in one process (tests) do not see each other's providers unless they share one.
+  if (config.registry === undefined) return new InMemoryRegistry({ store: new InMemoryStore() });
+  return registries.resolve(config.registry as PluginSpec<Registry>);
 }
 
 /** The registry entry for one local service served at `address`. */

@@ -1,10 +1,9 @@
+import { ServiceClient, type ServiceClientOptions } from '@stages/rpc';
 import { isApiToken } from '../api-token.js';
-import { rpcExport } from '../app/leaves.js';
 import type { Wiring } from '../app/wiring.js';
 import type { StagesConfig } from '../config/schema.js';
 import type { ReferenceMetadata } from '../decorators/metadata.js';
 import { RPC_KEY, type RpcMetadata, SERVICE_KEY, type ServiceOptions } from '../decorators/metadata.js';
-import { BasicClient } from './basic-client.js';
 import type { ReferenceClient, ReferenceSpec } from './reference-client.js';
 
 /** Token defaults, then the decorator's options, then `references.<service>` in config: ops have the last word. */
@@ -49,15 +48,11 @@ function mergeMethods(a: ReferenceSpec['methods'], b: ReferenceSpec['methods']):
   return out;
 }
 
-/**
- * A ServiceClient from @stages/rpc (filters, balancer, breakers, failover, deadlines, client spans) when it is
- * available; the minimal BasicClient otherwise.
- */
+/** One ServiceClient from @stages/rpc per reference: filters, balancer, breakers, failover, deadlines, client spans. */
 export function createReferenceClient(spec: ReferenceSpec, wiring: Wiring, config: StagesConfig): ReferenceClient {
-  const ServiceClient = rpcExport<new (options: Record<string, unknown>) => ReferenceClient>('ServiceClient');
-  if (ServiceClient === undefined) return new BasicClient(spec, wiring.registry, wiring.clientTransports);
   return new ServiceClient({
-    ...spec.extra,
+    // Other ServiceClient options from `references.<service>` (retries, breaker, retryBudget...); it validates them.
+    ...(spec.extra as Partial<ServiceClientOptions>),
     service: spec.service,
     registry: wiring.registry,
     transports: [...new Set(wiring.clientTransports.values())],
@@ -71,7 +66,7 @@ export function createReferenceClient(spec: ReferenceSpec, wiring: Wiring, confi
       timeoutMs: spec.timeoutMs,
       methods: spec.methods,
     }),
-  });
+  } as ServiceClientOptions);
 }
 
 function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
