@@ -159,9 +159,23 @@ describe('ZooKeeper registry: ensemble failures (3 nodes)', () => {
     processes.push(late);
     await late.waitFor(new RegExp(`update ${escape(JSON.stringify({ stale: true, ids: expected }))}`), 10_000);
 
+    // A provider that tries to register during the outage is told so, and is registered when ZooKeeper returns.
+    const failback = registry({
+      connectionString: zk.connectionString,
+      namespace: 'ensemble',
+      sessionTimeoutMs: SESSION_MS,
+      operationTimeoutMs: 1_000,
+    });
+    await expect(failback.register(instance({ service: 'catalog', id: 'failback-catalog-0' }))).rejects.toMatchObject({
+      code: 'REGISTRY_UNAVAILABLE',
+      details: { deferred: true },
+    });
+
     await Promise.all(zk.servers.map((s) => s.restart()));
-    await late.waitFor(new RegExp(`update ${escape(JSON.stringify({ stale: false, ids: expected }))}`), 30_000);
-    await Promise.all(subs.map((s) => s.until((u) => !u.stale && ids(u).join() === expected.join(), 30_000)));
+    const fresh = await late.waitFor(/update (\{"stale":false,.*\})/, 30_000);
+    expect(JSON.parse(fresh[1]!).ids).toEqual(expect.arrayContaining(expected));
+    const healed = [...expected, 'failback-catalog-0'].sort();
+    await Promise.all(subs.map((s) => s.until((u) => !u.stale && ids(u).join() === healed.join(), 30_000)));
     // Registrations work again after the outage.
     const after = registry({
       connectionString: zk.connectionString,
