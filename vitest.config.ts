@@ -3,7 +3,7 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
-const packages = ['common', 'registry', 'rpc', 'config', 'cache', 'data', 'esb', 'core'];
+const packages = ['common', 'registry', 'rpc', 'config', 'cache', 'data', 'esb', 'core', 'cli'];
 
 export default defineConfig({
   // Tests import packages by name and get their TypeScript sources, so a test run needs no build.
