@@ -22,6 +22,21 @@ describe('provider snapshot file', () => {
     expect(new ProviderSnapshot(dir, 'ns', '127.0.0.1:2182', logger).get('orders')).toBeUndefined();
   });
 
+  it('keeps the services other processes on the host wrote, replacing only its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snap-'));
+    const a = new ProviderSnapshot(dir, 'ns', 'x', logger);
+    const b = new ProviderSnapshot(dir, 'ns', 'x', logger);
+    const orders = instance({ service: 'orders' });
+    const users = instance({ service: 'users' });
+    a.set('orders', [orders]);
+    await a.flush();
+    b.set('users', [users]);
+    await b.flush();
+    const merged = new ProviderSnapshot(dir, 'ns', 'x', logger);
+    expect(merged.get('orders')).toEqual([orders]);
+    expect(merged.get('users')).toEqual([users]);
+  });
+
   it('skips junk entries and survives a corrupt file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'snap-'));
     const probe = new ProviderSnapshot(dir, 'ns', 'x', logger);

@@ -138,3 +138,17 @@ describe('ZooKeeper registry: connection string', () => {
     expect(await registry.services()).toEqual(['svc']);
   });
 });
+
+describe('ZooKeeper registry: consumer records', () => {
+  it('records consumers for the dashboard and drops them when the consumer closes', async () => {
+    const consumer = make({ namespace: 'records' });
+    await consumer.registerConsumer({ id: 'web-1', service: 'cart', host: '127.0.0.1', app: 'web', startTime: 1 });
+    const observer = make({ namespace: 'records' });
+    expect(await observer.consumers('cart')).toEqual([
+      { id: 'web-1', service: 'cart', host: '127.0.0.1', app: 'web', startTime: 1 },
+    ]);
+    expect(await observer.services()).toEqual(['cart']);
+    await consumer.close();
+    expect(await observer.consumers('cart')).toEqual([]);
+  });
+});

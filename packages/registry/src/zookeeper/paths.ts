@@ -34,6 +34,13 @@ export class ZkLayout {
     return `${this.consumers(service)}/${encodeSegment(id)}`;
   }
 
+  /** `.../services/<service>/consumers` exactly (a service may itself be called "consumers"). */
+  isConsumersDir(path: string): boolean {
+    if (!path.startsWith(`${this.services}/`)) return false;
+    const rest = path.slice(this.services.length + 1).split('/');
+    return rest.length === 2 && rest[1] === 'consumers';
+  }
+
   /** The ancestors of `path` from the top, each one a node that must exist before `path` can be created. */
   ancestors(path: string): string[] {
     const parts = path.split('/').filter(Boolean);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@stages/common';
 import { parseProviderInstance, sortInstances } from '../instance.js';
@@ -58,7 +58,10 @@ export class ProviderSnapshot {
   async #write(): Promise<void> {
     if (!this.#dirty) return;
     this.#dirty = false;
-    const body: SnapshotFile = { version: 1, savedAt: Date.now(), services: Object.fromEntries(this.#lists) };
+    // Other processes on this host share the file and may watch other services: keep theirs, replace ours.
+    const services: Record<string, readonly unknown[]> = { ...(await this.#readOthers()) };
+    for (const [service, list] of this.#lists) services[service] = list;
+    const body: SnapshotFile = { version: 1, savedAt: Date.now(), services };
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await mkdir(join(this.file, '..'), { recursive: true });
@@ -68,6 +71,15 @@ export class ProviderSnapshot {
       this.#dirty = true;
       await unlink(tmp).catch(() => {});
       this.logger.warn({ err: error, file: this.file }, 'could not write the registry snapshot');
+    }
+  }
+
+  async #readOthers(): Promise<Record<string, readonly unknown[]>> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<SnapshotFile>;
+      return typeof parsed.services === 'object' && parsed.services !== null ? parsed.services : {};
+    } catch {
+      return {};
     }
   }
 

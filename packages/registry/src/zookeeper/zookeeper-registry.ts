@@ -126,6 +126,7 @@ export class ZooKeeperRegistry implements Registry {
           const old = this.layout.provider(previous.service, previous.id);
           this.#written.delete(old);
           this.#pendingRemovals.add(old);
+          this.#reconciler.trigger();
         }
         this.#providers.set(stamped.id, stamped);
         const path = this.layout.provider(stamped.service, stamped.id);
@@ -419,8 +420,7 @@ export class ZooKeeperRegistry implements Registry {
     const known = this.#ensured.get(dir);
     if (known) return known;
     const { CreateMode, Exception } = zk();
-    const acl =
-      dir.endsWith('/consumers') && dir.startsWith(this.layout.services) ? this.#acls.consumers : this.#acls.owned;
+    const acl = this.layout.isConsumersDir(dir) ? this.#acls.consumers : this.#acls.owned;
     const create = async () => {
       try {
         await this.#session.create(dir, null, acl, CreateMode.PERSISTENT);
