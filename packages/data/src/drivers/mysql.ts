@@ -71,13 +71,14 @@ export class MysqlDataSource implements DataSource {
       throw dataError(this.name, error);
     }
     try {
-      await connection.beginTransaction();
+      await connection.beginTransaction().catch((error: unknown) => Promise.reject(dataError(this.name, error)));
       const result = await fn(new MysqlTransaction(this, connection));
-      await connection.commit();
+      await connection.commit().catch((error: unknown) => Promise.reject(dataError(this.name, error)));
       return result;
     } catch (error) {
       await connection.rollback().catch(() => connection.destroy());
-      throw dataError(this.name, error);
+      // The callback's own error goes back unchanged.
+      throw error;
     } finally {
       connection.release();
     }

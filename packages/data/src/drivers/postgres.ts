@@ -92,7 +92,8 @@ export class PostgresDataSource implements DataSource {
         // The connection is unusable: tell the pool to destroy it rather than hand it out again.
         broken = rollbackError as Error;
       }
-      throw dataError(this.name, error);
+      // The callback's own error goes back unchanged; BEGIN/COMMIT failures are already StagesErrors.
+      throw error;
     } finally {
       client.release(broken);
     }

@@ -35,12 +35,13 @@ async function contract(ds: DataSource, table: string): Promise<void> {
     await ds.transaction(async (tx) => {
       await tx.execute(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [3, 'tx']);
     });
+    const boom = new Error('boom');
     await expect(
       ds.transaction(async (tx) => {
         await tx.execute(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [4, 'rolled back']);
-        throw new Error('boom');
+        throw boom;
       }),
-    ).rejects.toThrow();
+    ).rejects.toBe(boom); // the callback's own error, unchanged
     expect((await ds.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => r.id)).toEqual([1, 2, 3]);
     await ds.health();
   } finally {
