@@ -2,6 +2,7 @@
  * The bench's client process: runs closed-loop echo cells against one server and prints one JSON line per cell.
  * MODE=raw | idl | mux | cluster | moleculer; PORT; CONCURRENCY=1,16,64,256; CELL_MS; WARMUP_MS; TELEMETRY=1.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MODE = process.env.MODE ?? 'mux';
@@ -95,6 +96,17 @@ async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
   throw new Error(`unknown MODE ${MODE}`);
 }
 
+/**
+ * CPU time (ms) used so far by the server process, from /proc: on a shared 2-core machine throughput depends on
+ * what else runs, while CPU per call does not, so the bench reports both.
+ */
+function serverCpuMs(): number {
+  const pid = process.env.SERVER_PID;
+  if (!pid) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 async function cell(echo: Echo, concurrency: number, ms: number, record: boolean) {
   const latencies: number[] = [];
   let errors = 0;
@@ -112,8 +124,13 @@ async function cell(echo: Echo, concurrency: number, ms: number, record: boolean
     }
   };
   const started = performance.now();
+  const cpu = process.cpuUsage();
+  const serverCpu = serverCpuMs();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const clientUs = (used.user + used.system) / Math.max(1, latencies.length);
+  const serverUs = ((serverCpuMs() - serverCpu) * 1000) / Math.max(1, latencies.length);
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   return {
@@ -122,6 +139,8 @@ async function cell(echo: Echo, concurrency: number, ms: number, record: boolean
     perSecond: (latencies.length / elapsed) * 1000,
     p50: at(0.5),
     p99: at(0.99),
+    clientUs,
+    serverUs,
     errors,
   };
 }

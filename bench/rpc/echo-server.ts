@@ -5,6 +5,8 @@
 import { fileURLToPath } from 'node:url';
 
 const MODE = process.env.MODE ?? 'stages';
+// Exit cleanly on SIGTERM so --cpu-prof can write its profile.
+process.on('SIGTERM', () => process.exit(0));
 const PROTO = fileURLToPath(new URL('./echo.proto', import.meta.url));
 if (process.env.TELEMETRY === '1') (await import('./telemetry.js')).enableTelemetry();
 

@@ -42,6 +42,8 @@ interface Cell {
   perSecond: number;
   p50: number;
   p99: number;
+  clientUs: number;
+  serverUs: number;
   errors: number;
 }
 
@@ -97,6 +99,7 @@ async function run(scenario: Scenario): Promise<Cell[]> {
       ...scenario.client,
       ...clientExtra,
       PORT: port,
+      SERVER_PID: String(server.pid),
       CELL_MS,
       WARMUP_MS,
       CONCURRENCY,
@@ -120,7 +123,7 @@ for (const scenario of scenarios) {
   results.set(scenario.name, cells);
   for (const c of cells) {
     console.log(
-      `${scenario.name.padEnd(32)} c=${String(c.concurrency).padEnd(4)} ${Math.round(c.perSecond).toString().padStart(7)} calls/s  p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms${c.errors ? `  errors ${c.errors}` : ''}`,
+      `${scenario.name.padEnd(32)} c=${String(c.concurrency).padEnd(4)} ${Math.round(c.perSecond).toString().padStart(7)} calls/s  p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms  cpu/call client ${c.clientUs.toFixed(1)} µs server ${c.serverUs.toFixed(1)} µs${c.errors ? `  errors ${c.errors}` : ''}`,
     );
   }
 }

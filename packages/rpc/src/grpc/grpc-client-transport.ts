@@ -3,6 +3,7 @@ import type { ProviderInstance } from '@stages/registry';
 import type { ClientTransport, OutgoingCall } from '../transport/transport.js';
 import { clientChannelOptions } from './channel-options.js';
 import { ClientMetrics } from './client-metrics.js';
+import { DEFAULT_FRAMES_PER_MESSAGE } from './frame-batcher.js';
 import { MuxChannel, type MuxChannelOptions } from './mux-channel.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, type KeepaliveOptions, type TlsClientOptions } from './options.js';
 import { clientCredentials } from './tls.js';
@@ -16,6 +17,8 @@ export interface GrpcClientTransportOptions {
   readonly streamsPerProvider?: number;
   /** Calls in flight on one stream (default 1024); more wait for a slot, their deadline running. */
   readonly maxInFlightPerStream?: number;
+  /** Frames per message before a batch is sent mid-turn (default 32); see FrameBatcher. */
+  readonly framesPerMessage?: number;
   readonly grpcOptions?: ChannelOptions;
 }
 
@@ -35,6 +38,7 @@ export class GrpcClientTransport implements ClientTransport {
       credentials: clientCredentials(options.tls),
       channelOptions: clientChannelOptions(maxMessageBytes, options.keepalive, options.tls, options.grpcOptions),
       maxMessageBytes,
+      framesPerMessage: Math.max(1, options.framesPerMessage ?? DEFAULT_FRAMES_PER_MESSAGE),
       streams: Math.max(1, options.streamsPerProvider ?? 2),
       maxInFlightPerStream: Math.max(1, options.maxInFlightPerStream ?? 1024),
       metrics: new ClientMetrics(),

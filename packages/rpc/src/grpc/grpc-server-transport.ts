@@ -3,6 +3,7 @@ import { createLogger, type ServiceDescriptor, StagesError } from '@stages/commo
 import { InFlightTracker } from '../server/in-flight.js';
 import { ServerPipeline } from '../server/pipeline.js';
 import type { ServerTransport } from '../transport/transport.js';
+import { DEFAULT_FRAMES_PER_MESSAGE } from './frame-batcher.js';
 import { HealthService } from './health.js';
 import { addIdlService } from './idl-server.js';
 import { type MuxServerContext, MuxServerStream, serveUnaryFrame } from './mux-server.js';
@@ -31,6 +32,8 @@ export interface GrpcServerTransportOptions {
   readonly drainTimeoutMs?: number;
   /** Serve the multiplexed stream (default true). false serves only the unary fallback, like an older peer. */
   readonly streams?: boolean;
+  /** Answers per message before a batch is sent mid-turn (default 32); see FrameBatcher. */
+  readonly framesPerMessage?: number;
   /** Extra grpc-js server options, applied last. */
   readonly grpcOptions?: ChannelOptions;
 }
@@ -74,6 +77,7 @@ export class GrpcServerTransport implements ServerTransport {
       pipeline: this.pipeline,
       inFlight: this.#inFlight,
       maxMessageBytes: this.#maxMessageBytes,
+      framesPerMessage: Math.max(1, options.framesPerMessage ?? DEFAULT_FRAMES_PER_MESSAGE),
       draining: () => this.#state !== 'serving',
     };
     const muxImplementation = {

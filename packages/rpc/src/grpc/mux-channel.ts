@@ -19,6 +19,7 @@ export interface MuxChannelOptions {
   readonly credentials: ChannelCredentials;
   readonly channelOptions: ChannelOptions;
   readonly maxMessageBytes: number;
+  readonly framesPerMessage: number;
   readonly streams: number;
   readonly maxInFlightPerStream: number;
   readonly metrics: ClientMetrics;
@@ -34,6 +35,7 @@ const log = createLogger('rpc.grpc.client');
 export class MuxChannel implements MuxStreamOwner {
   readonly address: string;
   readonly maxMessageBytes: number;
+  readonly framesPerMessage: number;
   readonly #client: Client;
   readonly #options: MuxChannelOptions;
   readonly #streams: MuxStream[] = [];
@@ -48,6 +50,7 @@ export class MuxChannel implements MuxStreamOwner {
     this.address = address;
     this.#options = options;
     this.maxMessageBytes = options.maxMessageBytes;
+    this.framesPerMessage = options.framesPerMessage;
     this.onClosed = onClosed;
     this.#client = new Client(address, options.credentials, options.channelOptions);
   }

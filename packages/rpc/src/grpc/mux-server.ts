@@ -24,6 +24,7 @@ export interface MuxServerContext {
   readonly pipeline: ServerPipeline;
   readonly inFlight: InFlightTracker;
   readonly maxMessageBytes: number;
+  readonly framesPerMessage: number;
   /** True once shutdown began: new calls are refused with UNAVAILABLE so callers fail over. */
   draining(): boolean;
 }
@@ -42,9 +43,13 @@ export class MuxServerStream {
     private readonly stream: ServerDuplexStream<Buffer, Buffer>,
     private readonly ctx: MuxServerContext,
   ) {
-    this.#batcher = new FrameBatcher((message) => {
-      if (!this.#closed) stream.write(message);
-    }, ctx.maxMessageBytes);
+    this.#batcher = new FrameBatcher(
+      (message) => {
+        if (!this.#closed) stream.write(message);
+      },
+      ctx.maxMessageBytes,
+      ctx.framesPerMessage,
+    );
     stream.on('data', (message: Buffer) => this.#onMessage(message));
     // The client half-closed (its channel is being released): answer what is running, then end.
     stream.on('end', () => this.#endWhenIdle());

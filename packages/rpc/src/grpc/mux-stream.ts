@@ -9,6 +9,7 @@ import type { PendingCall } from './pending-call.js';
 export interface MuxStreamOwner {
   readonly address: string;
   readonly maxMessageBytes: number;
+  readonly framesPerMessage: number;
   settle(call: PendingCall, error: StagesError | undefined, value?: unknown): void;
   streamClosed(stream: MuxStream, status: StatusObject, pending: PendingCall[], answered: boolean): void;
   flushed(frames: number): void;
@@ -32,11 +33,15 @@ export class MuxStream {
   constructor(client: Client, owner: MuxStreamOwner) {
     this.#owner = owner;
     this.#call = client.makeBidiStreamRequest(MUX_STREAM_PATH, identity, identity, new Metadata(), {});
-    this.#batcher = new FrameBatcher((message, frames) => {
-      if (this.#closed) return;
-      this.#call.write(message);
-      owner.flushed(frames);
-    }, owner.maxMessageBytes);
+    this.#batcher = new FrameBatcher(
+      (message, frames) => {
+        if (this.#closed) return;
+        this.#call.write(message);
+        owner.flushed(frames);
+      },
+      owner.maxMessageBytes,
+      owner.framesPerMessage,
+    );
     this.#call.on('data', (message: Buffer) => this.#onMessage(message));
     // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
     // 'error' event without a listener would crash the process.

@@ -13,9 +13,9 @@ import { decodeRequest, decodeResponse, encodeRequest as encodeHealth, encodeRes
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-function collector(max = 1024) {
+function collector(max = 1024, frames = 1000) {
   const messages: unknown[][] = [];
-  const batcher = new FrameBatcher((message) => messages.push(decodeMessage(message)), max);
+  const batcher = new FrameBatcher((message) => messages.push(decodeMessage(message)), max, frames);
   return { messages, batcher };
 }
 
@@ -62,6 +62,14 @@ describe('FrameBatcher', () => {
     batcher.push(encodeResult(99, 'later'));
     await nextTurn();
     expect(messages).toHaveLength(2);
+  });
+
+  it('sends the first maxFrames frames at once, without waiting for the end of the turn', async () => {
+    const { messages, batcher } = collector(1024, 4);
+    for (let i = 0; i < 10; i++) batcher.push(encodeResult(i, i));
+    expect(messages.map((m) => m.length)).toEqual([4, 4]);
+    await nextTurn();
+    expect(messages.map((m) => m.length)).toEqual([4, 4, 2]);
   });
 
   it('cuts a batch that would exceed the message size into several messages', async () => {
