@@ -197,3 +197,22 @@ export async function abandonAction(ctx: CliContext): Promise<void> {
       : `gray release abandoned in ${scopeLabel(ctx.scope)}`,
   );
 }
+
+/** `schema [file]`: print the JSON Schema registered for the app, or register one (a deploy step). */
+export async function schemaAction(ctx: CliContext, file: string | undefined): Promise<void> {
+  const { namespace, app } = ctx.scope;
+  if (!app) throw new StagesError('INVALID_ARGUMENT', 'a schema belongs to an application: give --app');
+  if (file === undefined) {
+    const schema = await ctx.store.schema(namespace, app);
+    if (!schema) throw new StagesError('NOT_FOUND', `no schema registered for ${namespace}/${app}`);
+    ctx.out(JSON.stringify(schema, null, ctx.options.json ? undefined : 2));
+    return;
+  }
+  const schema = await readDocument(file);
+  await ctx.store.registerSchema(namespace, app, schema);
+  ctx.out(
+    ctx.options.json
+      ? JSON.stringify({ namespace, app, registered: true })
+      : `schema registered for ${namespace}/${app}`,
+  );
+}

@@ -105,6 +105,10 @@ export function configCommand(program: Command): Command {
     .command('abandon')
     .description('stop the gray release; its instances return to current')
     .action(run(config, actions.abandonAction));
+  config
+    .command('schema [file]')
+    .description("print the app's registered JSON Schema, or register one from a file (z.toJSONSchema output)")
+    .action(run(config, actions.schemaAction));
   return config;
 }
 

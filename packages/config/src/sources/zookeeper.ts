@@ -46,8 +46,13 @@ export class ZooKeeperSource implements ConfigSource {
   }
 
   watch(listener: (state: LayerState) => void): () => void {
-    if (this.#listeners.size === 0) this.session.on('connected', this.#onConnected);
+    const first = this.#listeners.size === 0;
     this.#listeners.add(listener);
+    if (first) {
+      this.session.on('connected', this.#onConnected);
+      // A change between get() and now found nobody to tell: look again, now that someone listens.
+      this.#schedule();
+    }
     return () => {
       this.#listeners.delete(listener);
       if (this.#listeners.size === 0) this.session.off('connected', this.#onConnected);
@@ -63,7 +68,7 @@ export class ZooKeeperSource implements ConfigSource {
   /** Re-reads after the previous re-read finished: order is preserved, nothing runs twice at once. */
   #schedule(): void {
     this.#chain = this.#chain.then(async () => {
-      if (this.#closed || !this.session.connected) return;
+      if (this.#closed || !this.session.connected || this.#listeners.size === 0) return;
       try {
         const state = await this.#read();
         if (this.#last && state.version === this.#last.version && state.gray === this.#last.gray) return;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigStore, toJsonSchema, ZkSession } from '../../src/index.js';
+import { createConfig, toJsonSchema } from '../../src/index.js';
 import { ordersSchema, tempDir } from '../fixtures/helpers.js';
 
 const BIN = 'packages/config/src/cli/bin.ts';
@@ -40,10 +40,21 @@ describe('stages config CLI against a real ZooKeeper', { timeout: 90_000 }, () =
   beforeAll(async () => {
     zk = await startZooKeeper();
     base = ['--zk', zk.connectionString, '--namespace', 'cli', '--app', 'orders'];
-    const session = new ZkSession({ connectionString: zk.connectionString, credential: WRITER });
-    await session.waitConnected(10_000);
-    await new ConfigStore(session).registerSchema('cli', 'orders', toJsonSchema(ordersSchema));
-    session.close();
+    // An instance with the write credential registers its schema at start, as a deploy would.
+    const instance = await createConfig({
+      schema: ordersSchema,
+      defaults: { db: { pool: { max: 1 } } },
+      env: false,
+      central: {
+        zookeeper: zk.connectionString,
+        namespace: 'cli',
+        app: 'orders',
+        snapshotPath: false,
+        registerSchema: true,
+        credential: WRITER,
+      },
+    });
+    await instance.close();
   });
   afterAll(async () => {
     await zk?.stop();
@@ -113,6 +124,11 @@ describe('stages config CLI against a real ZooKeeper', { timeout: 90_000 }, () =
     expect((await cli(['config', ...base, '--credential', WRITER, 'promote'])).stdout).toBe(
       'promoted: cli/orders v4\n',
     );
-    expect((await cli(['config', ...base, '--credential', WRITER, 'abandon'])).code).toBe(7);
+    const [abandon, schema] = await Promise.all([
+      cli(['config', ...base, '--credential', WRITER, 'abandon']),
+      cli(['config', ...base, '--json', 'schema']),
+    ]);
+    expect(abandon.code).toBe(7);
+    expect(JSON.parse(schema.stdout)).toEqual(toJsonSchema(ordersSchema));
   });
 });
