@@ -3,9 +3,9 @@ import type { BreakerOptions } from './resilience/breaker.js';
 import type { Serializer } from './serializer.js';
 import type { CacheStore } from './stores/store.js';
 
-/** Level 1: this process's LRU. `false` turns it off (every read goes to level 2). */
+/** Level 1: this process's LRU, one per namespace (bounds apply to each). `false` turns it off. */
 export interface LocalLevelOptions {
-  /** Default 10,000 entries. */
+  /** Default 10,000 entries (per namespace). */
   maxEntries?: number;
   /** Bound on the bytes held, measured as the serialised size. Off unless set. */
   maxBytes?: number;
@@ -65,8 +65,11 @@ export interface LoadOptions<T> {
 
 /** One level-1 invalidation received from another instance. */
 export interface InvalidationEvent {
+  namespace: string;
+  /** The caller's keys (without the `ns:vN:` prefix). */
   keys: string[];
-  namespace?: string;
+  /** The namespace moved to a new version. */
+  bumped?: boolean;
   /** Sender's clock to ours: the pub/sub delivery delay on one machine. */
   delayMs: number;
   origin: string;

@@ -132,9 +132,9 @@ export class TwoLevelCache {
     return { ...this.#core.stats };
   }
 
-  /** Entries and approximate bytes in level 1. */
+  /** Entries and approximate bytes in level 1, over all namespaces. */
   l1Size(): { entries: number; bytes: number } {
-    return { entries: this.#core.l1?.size ?? 0, bytes: this.#core.l1?.bytes ?? 0 };
+    return this.#core.l1Size();
   }
 
   /** Closes the Redis connections this cache opened. Call once, on the root cache. */

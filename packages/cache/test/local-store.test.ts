@@ -24,6 +24,15 @@ describe('LocalStore', () => {
     expect(store.getSync('huge')).toBeUndefined();
   });
 
+  it('can take each entry expiry from the value instead of lru-cache TTL tracking', () => {
+    const store = new LocalStore<{ expiresAt: number }>({ expiresAt: (v) => v.expiresAt });
+    store.setSync('live', { expiresAt: Date.now() + 60_000 }, 0);
+    store.setSync('dead', { expiresAt: Date.now() - 1 }, 60_000); // the value's expiry wins over ttlMs
+    expect(store.getSync('live')).toBeDefined();
+    expect(store.getSync('dead')).toBeUndefined();
+    expect(store.size).toBe(1); // an expired entry found on read is dropped
+  });
+
   it('rejects nonsense bounds with a coded error', () => {
     expect(() => new LocalStore({ maxEntries: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => new LocalStore({ maxBytes: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

@@ -1,12 +1,16 @@
 import { createLogger } from '@stages/common';
 import type { RedisClient } from '../stores/redis-client.js';
 
-/** One broadcast: drop these level-1 keys, and/or adopt a new namespace version. */
+/** One broadcast: drop these level-1 keys of a namespace, or adopt its new bump count. */
 export interface InvalidationMessage {
   /** Instance that sent it (it has already dropped its own copy). */
   origin: string;
+  /** Namespace name. */
+  ns: string;
+  /** Keys as the caller gave them (without the `ns:vN:` prefix). */
   keys?: string[];
-  namespace?: { name: string; version: number };
+  /** The namespace's new bump count (bumpVersion). */
+  bumps?: number;
   /** Sender's Date.now(), to measure the delivery delay. */
   sentAt: number;
 }

@@ -4,7 +4,7 @@ import type { BloomFilter } from '../bloom/bloom-filter.js';
 import { RedisBloomFilter } from '../bloom/redis-bloom.js';
 import { InvalidationBus, type InvalidationMessage } from '../consistency/invalidation-bus.js';
 import { type CacheStats, emptyStats, instruments, L1, L2 } from '../metrics.js';
-import type { CacheOptions, InvalidationEvent, LoadOptions } from '../options.js';
+import type { CacheOptions, InvalidationEvent, LoadOptions, LocalLevelOptions } from '../options.js';
 import { jitterTtl } from '../protection/jitter.js';
 import { RedisLock } from '../protection/redis-lock.js';
 import { SingleFlight } from '../protection/single-flight.js';
@@ -32,10 +32,10 @@ const trace = tracer('cache');
 export class CacheCore {
   readonly instanceId: string;
   readonly stats: CacheStats = emptyStats();
-  readonly l1: LocalStore<Entry> | undefined;
   readonly l2: CacheStore | undefined;
   readonly breaker: Breaker;
   readonly #redis: RedisStore | undefined;
+  readonly #l1Options: LocalLevelOptions | false;
   readonly #l1TtlMs: number;
   readonly #measureSize: boolean;
   readonly #serializer: Serializer;
@@ -45,6 +45,7 @@ export class CacheCore {
   readonly #lockWaitMs: number;
   readonly #bus: InvalidationBus | undefined;
   readonly #flight = new SingleFlight();
+  readonly #refreshes = new SingleFlight();
   readonly #namespaces = new Map<string, Namespace>();
   readonly #pendingDeletes = new Set<string>();
   readonly #listeners = new Set<(event: InvalidationEvent) => void>();
@@ -64,20 +65,9 @@ export class CacheCore {
     validate(this.defaults);
     this.#serializer = options.serializer ?? jsonSerializer;
     const l1 = options.l1 ?? {};
+    this.#l1Options = l1;
     this.#l1TtlMs = l1 === false ? 0 : (l1.ttlMs ?? Number.POSITIVE_INFINITY);
     this.#measureSize = l1 !== false && l1.maxBytes !== undefined;
-    this.l1 =
-      l1 === false
-        ? undefined
-        : new LocalStore<Entry>({
-            ...(l1.maxEntries === undefined ? {} : { maxEntries: l1.maxEntries }),
-            ...(l1.maxBytes === undefined ? {} : { maxBytes: l1.maxBytes }),
-            sizeOf: (entry) => entry.size,
-            onEvict: () => {
-              this.stats.evictions++;
-              instruments.evictions.add(1);
-            },
-          });
     this.l2 = options.l2;
     this.#redis = options.l2 instanceof RedisStore ? options.l2 : undefined;
     this.breaker = new Breaker({
@@ -112,7 +102,7 @@ export class CacheCore {
       onResync: () => {
         // Invalidations sent while we were cut off are lost: every level-1 copy is suspect.
         log.warn('invalidation channel reconnected: clearing level 1');
-        this.l1?.clear();
+        for (const ns of this.#namespaces.values()) ns.l1?.clear();
       },
     });
   }
@@ -121,7 +111,7 @@ export class CacheCore {
     const key = `${name}\0${version}`;
     let ns = this.#namespaces.get(key);
     if (ns === undefined) {
-      ns = new Namespace(name, version);
+      ns = new Namespace(name, version, () => this.#newL1());
       this.#namespaces.set(key, ns);
       if (this.#redis === undefined) ns.setBumps(0);
       else void this.resolveVersion(ns);
@@ -143,15 +133,14 @@ export class CacheCore {
   // ---- reads -------------------------------------------------------------------------------------------
 
   getOrLoad<T>(ns: Namespace, key: string, loader: () => Promise<T>, options?: LoadOptions<T>): Promise<T | undefined> {
-    const prefix = ns.prefix;
-    if (prefix !== undefined && this.l1 !== undefined) {
-      const full = prefix + key;
-      const entry = this.l1.getSync(full);
+    const l1 = ns.l1;
+    if (l1 !== undefined) {
+      const entry = l1.getSync(key);
       if (entry !== undefined) {
         this.stats.l1Hits++;
         instruments.hits.add(1, L1);
         if (entry.freshUntil !== Number.POSITIVE_INFINITY && entry.freshUntil <= Date.now()) {
-          this.#refreshInBackground(ns, key, full, loader, options);
+          this.#refreshInBackground(ns, key, loader, options);
         }
         if (entry.absent) {
           this.stats.absentHits++;
@@ -162,31 +151,33 @@ export class CacheCore {
       this.stats.l1Misses++;
       instruments.misses.add(1, L1);
     }
-    return this.#slowPath(ns, key, loader, options);
+    const prefix = ns.prefix;
+    if (prefix === undefined) return this.resolveVersion(ns).then(() => this.getOrLoad(ns, key, loader, options));
+    const full = prefix + key;
+    return this.#flight.run(full, () => this.#fetch(ns, key, full, loader, options));
   }
 
   /** Lookup without loading: level 1, then level 2. */
   async get<T>(ns: Namespace, key: string): Promise<T | undefined> {
-    const full = (ns.prefix ?? (await this.resolveVersion(ns))) + key;
-    const entry = this.l1?.getSync(full) ?? (await this.#readL2(full));
+    const prefix = ns.prefix ?? (await this.resolveVersion(ns));
+    const entry = ns.l1?.getSync(key) ?? (await this.#readL2(prefix + key));
     if (entry === undefined || entry.absent) return undefined;
     return entry.value as T;
   }
 
   peek(ns: Namespace, key: string): unknown {
-    if (ns.prefix === undefined) return undefined;
-    const entry = this.l1?.getSync(ns.prefix + key);
+    const entry = ns.l1?.getSync(key);
     return entry === undefined || entry.absent ? undefined : entry.value;
   }
 
-  async #slowPath<T>(
-    ns: Namespace,
-    key: string,
-    loader: () => Promise<T>,
-    options: LoadOptions<T> | undefined,
-  ): Promise<T | undefined> {
-    const full = (ns.prefix ?? (await this.resolveVersion(ns))) + key;
-    return this.#flight.run(full, () => this.#fetch(ns, key, full, loader, options));
+  l1Size(): { entries: number; bytes: number } {
+    let entries = 0;
+    let bytes = 0;
+    for (const ns of this.#namespaces.values()) {
+      entries += ns.l1?.size ?? 0;
+      bytes += ns.l1?.bytes ?? 0;
+    }
+    return { entries, bytes };
   }
 
   async #fetch<T>(
@@ -196,33 +187,32 @@ export class CacheCore {
     loader: () => Promise<T>,
     options: LoadOptions<T> | undefined,
   ): Promise<T | undefined> {
-    const fromL2 = await this.#readL2(full);
-    if (fromL2 !== undefined) return this.#serve(ns, key, full, fromL2, loader, options);
+    const fromL2 = this.l2 === undefined ? undefined : await this.#readL2(full);
+    if (fromL2 !== undefined) return this.#serve(ns, key, fromL2, loader, options);
 
     if (this.#bloom !== undefined && !(await this.#mightExist(ns, key))) {
       this.stats.bloomRejects++;
       instruments.bloomRejects.add(1);
       // Remember the rejection in level 1 so a hot non-existent id does not cost a Bloom round trip each time.
       const absentTtl = options?.absentTtlMs ?? this.defaults.absentTtlMs;
-      if (absentTtl > 0) this.#fillL1(full, { ...ABSENT, expiresAt: Date.now() + absentTtl }, absentTtl);
+      if (absentTtl > 0) this.#fillL1(ns, key, { ...ABSENT, expiresAt: Date.now() + absentTtl });
       return undefined;
     }
 
     if (this.#lock !== undefined && options?.lock !== false) return this.#loadUnderLock(ns, key, full, loader, options);
-    return this.#loadAndStore(ns, full, loader, options);
+    return this.#loadAndStore(ns, key, full, loader, options);
   }
 
   #serve<T>(
     ns: Namespace,
     key: string,
-    full: string,
     entry: Entry,
     loader: () => Promise<T>,
     options: LoadOptions<T> | undefined,
   ): T | undefined {
     const now = Date.now();
-    if (entry.expiresAt > now) this.#fillL1(full, entry, entry.expiresAt - now);
-    if (entry.freshUntil <= now) this.#refreshInBackground(ns, key, full, loader, options);
+    if (entry.expiresAt > now) this.#fillL1(ns, key, entry);
+    if (entry.freshUntil <= now) this.#refreshInBackground(ns, key, loader, options);
     if (entry.absent) {
       this.stats.absentHits++;
       instruments.absentHits.add(1);
@@ -250,14 +240,14 @@ export class CacheCore {
     let delayMs = 5;
     for (;;) {
       const token = await this.#l2Call(() => this.#lock!.tryAcquire(lockKey));
-      if (token === FAILED) return this.#loadAndStore(ns, full, loader, options);
+      if (token === FAILED) return this.#loadAndStore(ns, key, full, loader, options);
       if (token !== undefined) {
         this.stats.lockAcquired++;
         try {
           // The value may have landed between our miss and the lock: the previous holder just released it.
           const filled = await this.#readL2(full);
-          if (filled !== undefined) return this.#serve(ns, key, full, filled, loader, options);
-          return await this.#loadAndStore(ns, full, loader, options);
+          if (filled !== undefined) return this.#serve(ns, key, filled, loader, options);
+          return await this.#loadAndStore(ns, key, full, loader, options);
         } finally {
           void this.#l2Call(() => this.#lock!.release(lockKey, token));
         }
@@ -267,17 +257,18 @@ export class CacheCore {
       const left = deadline - Date.now();
       if (left <= 0) {
         log.debug({ key: full }, 'lock wait bound reached: loading without the lock');
-        return this.#loadAndStore(ns, full, loader, options);
+        return this.#loadAndStore(ns, key, full, loader, options);
       }
       await sleep(Math.min(delayMs, left));
       delayMs = Math.min(delayMs * 2, 50);
       const filled = await this.#readL2(full);
-      if (filled !== undefined) return this.#serve(ns, key, full, filled, loader, options);
+      if (filled !== undefined) return this.#serve(ns, key, filled, loader, options);
     }
   }
 
   async #loadAndStore<T>(
     ns: Namespace,
+    key: string,
     full: string,
     loader: () => Promise<T>,
     options: LoadOptions<T> | undefined,
@@ -304,57 +295,59 @@ export class CacheCore {
     );
     if (value === undefined || value === null) {
       const absentTtl = options?.absentTtlMs ?? this.defaults.absentTtlMs;
-      if (absentTtl > 0) await this.#store(full, ABSENT, undefined, absentTtl, 0);
+      if (absentTtl > 0) await this.#store(ns, key, full, ABSENT, undefined, absentTtl, 0);
       return undefined;
     }
     if (options?.shouldCache !== undefined && !options.shouldCache(value)) return value;
     const ttlMs = jitterTtl(options?.ttlMs ?? this.defaults.ttlMs, options?.jitter ?? this.defaults.jitter);
     const staleMs = options?.staleMs ?? this.defaults.staleMs;
-    await this.#store(full, VALUE, value, ttlMs, staleMs);
+    await this.#store(ns, key, full, VALUE, value, ttlMs, staleMs);
     return value;
   }
 
   #refreshInBackground<T>(
     ns: Namespace,
     key: string,
-    full: string,
     loader: () => Promise<T>,
     options: LoadOptions<T> | undefined,
   ): void {
     this.stats.staleServed++;
     instruments.staleServed.add(1);
-    const flightKey = `refresh\0${full}`;
-    if (this.#flight.has(flightKey)) return;
-    void this.#flight
-      .run(flightKey, async () => {
-        if (this.#lock === undefined) return this.#loadAndStore(ns, full, loader, options);
+    const full = ns.prefix! + key;
+    if (this.#refreshes.has(full)) return;
+    void this.#refreshes
+      .run(full, async () => {
+        if (this.#lock === undefined) return this.#loadAndStore(ns, key, full, loader, options);
         // Across processes one refresh is enough: whoever holds the lock refreshes, the rest keep serving stale.
         const lockKey = `lock:${full}`;
         const token = await this.#l2Call(() => this.#lock!.tryAcquire(lockKey));
         if (token === undefined) return undefined;
         try {
-          return await this.#loadAndStore(ns, full, loader, options);
+          return await this.#loadAndStore(ns, key, full, loader, options);
         } finally {
           if (token !== FAILED) void this.#l2Call(() => this.#lock!.release(lockKey, token));
         }
       })
       .catch((error: unknown) => log.warn({ key: full, err: (error as Error).message }, 'background refresh failed'));
-    void key;
   }
 
   // ---- writes ------------------------------------------------------------------------------------------
 
   async set(ns: Namespace, key: string, value: unknown, options?: LoadOptions<unknown>): Promise<void> {
     const full = (ns.prefix ?? (await this.resolveVersion(ns))) + key;
+    if (value === undefined || value === null) {
+      throw new StagesError('INVALID_ARGUMENT', 'cache.set needs a value; undefined and null mean "absent"');
+    }
     const ttlMs = jitterTtl(options?.ttlMs ?? this.defaults.ttlMs, options?.jitter ?? this.defaults.jitter);
     const staleMs = options?.staleMs ?? this.defaults.staleMs;
-    await this.#store(full, VALUE, value, ttlMs, staleMs);
+    await this.#store(ns, key, full, VALUE, value, ttlMs, staleMs);
   }
 
   /** Drops the keys here and in level 2 (not on other instances: that is `invalidate`). */
   async delete(ns: Namespace, keys: readonly string[]): Promise<void> {
     const prefix = ns.prefix ?? (await this.resolveVersion(ns));
-    await this.#deleteFull(keys.map((key) => prefix + key));
+    for (const key of keys) ns.l1?.deleteSync(key);
+    await this.#deleteL2(keys.map((key) => prefix + key));
   }
 
   /**
@@ -363,17 +356,16 @@ export class CacheCore {
    * concurrent reader loaded from the old database row and wrote back after our first delete.
    */
   async invalidate(ns: Namespace, keys: readonly string[], options?: { delayedDeleteMs?: number }): Promise<void> {
-    const prefix = ns.prefix ?? (await this.resolveVersion(ns));
-    const full = keys.map((key) => prefix + key);
-    await this.#deleteFull(full);
-    await this.#broadcast({ origin: this.instanceId, keys: full, sentAt: Date.now() });
+    const once = async () => {
+      await this.delete(ns, keys);
+      await this.#broadcast({ origin: this.instanceId, ns: ns.name, keys: [...keys], sentAt: Date.now() });
+    };
+    await once();
     const delay = options?.delayedDeleteMs ?? this.defaults.delayedDeleteMs;
     if (delay > 0 && !this.#closed) {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        void this.#deleteFull(full).then(() =>
-          this.#broadcast({ origin: this.instanceId, keys: full, sentAt: Date.now() }),
-        );
+        void once();
       }, delay);
       timer.unref();
       this.#timers.add(timer);
@@ -391,11 +383,7 @@ export class CacheCore {
       throw new StagesError('CACHE_UNAVAILABLE', `cannot bump namespace "${ns.name}": Redis does not answer`);
     }
     ns.setBumps(bumps);
-    await this.#broadcast({
-      origin: this.instanceId,
-      namespace: { name: ns.name, version: bumps },
-      sentAt: Date.now(),
-    });
+    await this.#broadcast({ origin: this.instanceId, ns: ns.name, bumps, sentAt: Date.now() });
     return ns.version;
   }
 
@@ -414,15 +402,27 @@ export class CacheCore {
     for (const timer of this.#timers) clearTimeout(timer);
     await this.#bus?.close();
     await this.l2?.close?.();
-    this.l1?.clear();
+    for (const ns of this.#namespaces.values()) ns.l1?.clear();
   }
 
   // ---- internals ---------------------------------------------------------------------------------------
 
+  // The level-2 hit path: the breaker logic of #l2Call inlined, to spare a closure and a promise per read.
   async #readL2(full: string): Promise<Entry | undefined> {
-    if (this.l2 === undefined) return undefined;
-    const raw = await this.#l2Call(() => this.l2!.get(full));
-    const entry = raw === FAILED || raw === undefined ? undefined : decodeEntry(raw, this.#serializer);
+    let raw: string | undefined | null;
+    if (!this.breaker.allow()) {
+      this.stats.l2Skipped++;
+      instruments.l2Skipped.add(1);
+    } else {
+      try {
+        if (this.#pendingDeletes.size > 0) await this.#flushPendingDeletes();
+        raw = await this.l2!.get(full);
+        this.breaker.success();
+      } catch (error) {
+        this.#l2Failed(error);
+      }
+    }
+    const entry = raw === undefined || raw === null ? undefined : decodeEntry(raw, this.#serializer);
     if (entry === undefined) {
       this.stats.l2Misses++;
       instruments.misses.add(1, L2);
@@ -433,7 +433,15 @@ export class CacheCore {
     return entry;
   }
 
-  async #store(full: string, kind: Entry, value: unknown, ttlMs: number, staleMs: number): Promise<void> {
+  async #store(
+    ns: Namespace,
+    key: string,
+    full: string,
+    kind: Entry,
+    value: unknown,
+    ttlMs: number,
+    staleMs: number,
+  ): Promise<void> {
     const now = Date.now();
     const payload =
       kind.absent || (this.l2 === undefined && !this.#measureSize) ? '' : this.#serializer.serialize(value);
@@ -444,17 +452,38 @@ export class CacheCore {
       freshUntil: staleMs > 0 ? now + ttlMs : Number.POSITIVE_INFINITY,
       size: Math.max(1, payload.length),
     };
-    this.#fillL1(full, entry, ttlMs + staleMs);
+    this.#fillL1(ns, key, entry);
     if (this.l2 !== undefined)
       await this.#l2Call(() => this.l2!.set(full, encodeEntry(entry, payload), ttlMs + staleMs));
   }
 
-  #fillL1(full: string, entry: Entry, ttlMs: number): void {
-    this.l1?.setSync(full, entry, Math.min(ttlMs, this.#l1TtlMs));
+  #fillL1(ns: Namespace, key: string, entry: Entry): void {
+    if (ns.l1 === undefined) return;
+    if (this.#l1TtlMs === Number.POSITIVE_INFINITY) {
+      ns.l1.setSync(key, entry, 0);
+      return;
+    }
+    // l1.ttlMs caps how long a copy lives here, in case an invalidation message is lost.
+    const cap = Date.now() + this.#l1TtlMs;
+    ns.l1.setSync(key, entry.expiresAt <= cap ? entry : { ...entry, expiresAt: cap }, 0);
   }
 
-  async #deleteFull(full: readonly string[]): Promise<void> {
-    for (const key of full) this.l1?.deleteSync(key);
+  #newL1(): LocalStore<Entry> | undefined {
+    const l1 = this.#l1Options;
+    if (l1 === false) return undefined;
+    return new LocalStore<Entry>({
+      ...(l1.maxEntries === undefined ? {} : { maxEntries: l1.maxEntries }),
+      ...(l1.maxBytes === undefined ? {} : { maxBytes: l1.maxBytes }),
+      sizeOf: (entry) => entry.size,
+      expiresAt: (entry) => entry.expiresAt,
+      onEvict: () => {
+        this.stats.evictions++;
+        instruments.evictions.add(1);
+      },
+    });
+  }
+
+  async #deleteL2(full: readonly string[]): Promise<void> {
     if (this.l2 === undefined) return;
     const l2 = this.l2;
     const done = await this.#l2Call(() =>
@@ -482,15 +511,15 @@ export class CacheCore {
     this.stats.invalidationsReceived++;
     const delayMs = Math.max(0, Date.now() - message.sentAt);
     instruments.invalidationDelay.record(delayMs);
-    if (message.keys !== undefined) for (const key of message.keys) this.l1?.deleteSync(key);
-    if (message.namespace !== undefined) {
-      for (const ns of this.#namespaces.values()) {
-        if (ns.name === message.namespace.name) ns.setBumps(message.namespace.version);
-      }
+    for (const ns of this.#namespaces.values()) {
+      if (ns.name !== message.ns) continue;
+      if (message.bumps !== undefined) ns.setBumps(message.bumps);
+      if (message.keys !== undefined) for (const key of message.keys) ns.l1?.deleteSync(key);
     }
     const event: InvalidationEvent = {
+      namespace: message.ns,
       keys: message.keys ?? [],
-      ...(message.namespace === undefined ? {} : { namespace: message.namespace.name }),
+      ...(message.bumps === undefined ? {} : { bumped: true }),
       delayMs,
       origin: message.origin,
     };
@@ -513,11 +542,15 @@ export class CacheCore {
       this.breaker.success();
       return result;
     } catch (error) {
-      this.stats.l2Errors++;
-      instruments.l2Errors.add(1);
-      this.breaker.failure(error);
+      this.#l2Failed(error);
       return FAILED;
     }
+  }
+
+  #l2Failed(error: unknown): void {
+    this.stats.l2Errors++;
+    instruments.l2Errors.add(1);
+    this.breaker.failure(error);
   }
 
   async #flushPendingDeletes(): Promise<void> {

@@ -1,5 +1,6 @@
 import { StagesError } from '@stages/common';
 import { LRUCache } from 'lru-cache';
+import { coarseNow } from '../internal/clock.js';
 import type { CacheStore } from './store.js';
 
 export interface LocalStoreOptions<V> {
@@ -11,6 +12,12 @@ export interface LocalStoreOptions<V> {
   sizeOf?: (value: V, key: string) => number;
   /** Called when an entry is pushed out to make room (not when it expires or is deleted). */
   onEvict?: (key: string, value: V) => void;
+  /**
+   * When set, each value carries its own expiry (epoch ms) and the store checks it on read instead of using
+   * lru-cache's TTL tracking, which costs about as much as the lookup itself. `ttlMs` arguments are then
+   * ignored: the value's expiry rules. The two-level cache's level 1 uses this.
+   */
+  expiresAt?: (value: V) => number;
 }
 
 /**
@@ -20,6 +27,7 @@ export interface LocalStoreOptions<V> {
 export class LocalStore<V extends {} = string> implements CacheStore<V> {
   readonly name = 'local';
   readonly #lru: LRUCache<string, V>;
+  readonly #expiresAt: ((value: V) => number) | undefined;
 
   constructor(options: LocalStoreOptions<V> = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
@@ -31,6 +39,7 @@ export class LocalStore<V extends {} = string> implements CacheStore<V> {
     }
     const sizeOf = options.sizeOf ?? defaultSizeOf;
     const onEvict = options.onEvict;
+    this.#expiresAt = options.expiresAt;
     this.#lru = new LRUCache<string, V>({
       max: maxEntries,
       ...(options.maxBytes === undefined
@@ -55,11 +64,15 @@ export class LocalStore<V extends {} = string> implements CacheStore<V> {
   }
 
   getSync(key: string): V | undefined {
-    return this.#lru.get(key);
+    const value = this.#lru.get(key);
+    if (value === undefined || this.#expiresAt === undefined || this.#expiresAt(value) > coarseNow()) return value;
+    this.#lru.delete(key);
+    return undefined;
   }
 
   setSync(key: string, value: V, ttlMs: number): void {
-    this.#lru.set(key, value, { ttl: Math.max(1, Math.ceil(ttlMs)) });
+    if (this.#expiresAt !== undefined) this.#lru.set(key, value);
+    else this.#lru.set(key, value, { ttl: Math.max(1, Math.ceil(ttlMs)) });
   }
 
   deleteSync(key: string): void {
@@ -75,7 +88,7 @@ export class LocalStore<V extends {} = string> implements CacheStore<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    return this.#lru.get(key);
+    return this.getSync(key);
   }
 
   async set(key: string, value: V, ttlMs: number): Promise<void> {
@@ -87,7 +100,7 @@ export class LocalStore<V extends {} = string> implements CacheStore<V> {
   }
 
   async getMany(keys: readonly string[]): Promise<(V | undefined)[]> {
-    return keys.map((key) => this.#lru.get(key));
+    return keys.map((key) => this.getSync(key));
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {

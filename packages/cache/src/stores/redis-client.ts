@@ -1,11 +1,16 @@
 import { createLogger, StagesError } from '@stages/common';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { watchStalls } from './stall-watchdog.js';
 
 /** A standalone/Sentinel connection (`Redis`) or a `Cluster`: both speak the commands the cache uses. */
 export type RedisClient = Redis | Cluster;
 
 interface FastFailOptions {
-  /** A command not answered in this long fails (and counts towards the cache's breaker). Default 200 ms. */
+  /**
+   * Commands waiting this long with no reply from Redis fail (and count towards the cache's breaker).
+   * Default 200 ms. Standalone/Sentinel: enforced by a stall watchdog (see stall-watchdog.ts); Cluster:
+   * ioredis' commandTimeout.
+   */
   commandTimeoutMs?: number;
   /** How long to wait for a TCP connection. Default 1,000 ms. */
   connectTimeoutMs?: number;
@@ -32,7 +37,7 @@ export type RedisConnectionOptions = FastFailOptions &
 const log = createLogger('cache.redis');
 
 /**
- * Builds an ioredis client that fails fast: no offline queue, no per-request retries, a short command timeout.
+ * Builds an ioredis client that fails fast: no offline queue, no per-request retries, a short stall timeout.
  * A dead Redis then costs a caller microseconds (the command is refused at once), not the seconds ioredis'
  * defaults would spend queueing and retrying, and the cache falls back to its loader.
  */
@@ -40,8 +45,8 @@ export async function createRedisClient(options: RedisConnectionOptions): Promis
   if ('client' in options) return options.client;
   const ioredis = await loadIoredis();
   const maxDelay = options.maxReconnectDelayMs ?? 1_000;
+  const commandTimeoutMs = options.commandTimeoutMs ?? 200;
   const fastFail: RedisOptions = {
-    commandTimeout: options.commandTimeoutMs ?? 200,
     connectTimeout: options.connectTimeoutMs ?? 1_000,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
@@ -55,7 +60,12 @@ export async function createRedisClient(options: RedisConnectionOptions): Promis
       enableOfflineQueue: false,
       clusterRetryStrategy: (times: number) => Math.min(times * 100, maxDelay),
       ...options.clusterOptions,
-      redisOptions: { ...nodeOptions, ...options.ioredis, ...options.clusterOptions?.redisOptions },
+      redisOptions: {
+        ...nodeOptions,
+        commandTimeout: commandTimeoutMs,
+        ...options.ioredis,
+        ...options.clusterOptions?.redisOptions,
+      },
     });
   } else if ('sentinels' in options) {
     client = new ioredis.Redis({
@@ -80,6 +90,8 @@ export async function createRedisClient(options: RedisConnectionOptions): Promis
       ...options.ioredis,
     });
   }
+  if (!client.isCluster && options.ioredis?.commandTimeout === undefined)
+    watchStalls(client as Redis, commandTimeoutMs);
   watchErrors(client);
   return client;
 }

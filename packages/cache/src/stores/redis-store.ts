@@ -40,8 +40,9 @@ export class RedisStore implements CacheStore {
     return this.client.status === 'ready';
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(key)) ?? undefined;
+  // The client's own promise, unwrapped by nobody: this is the level-2 hit path.
+  get(key: string): Promise<string | null> {
+    return this.client.get(key);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
