@@ -62,3 +62,21 @@ describe('Stages app in monolith mode', () => {
     app.health.addCheck('db', () => true);
   });
 });
+
+describe('bulkheads from config', () => {
+  it('lets config widen a method bulkhead set by its decorator', async () => {
+    const app = await Stages.create({
+      services: [CatalogService, InventoryService],
+      config: { services: { inventory: { methods: { slow: { maxConcurrency: 2 } } } } },
+      handleSignals: false,
+    }).start();
+    try {
+      const catalog = app.client<CatalogApi>(CatalogApi, { faultTolerance: 'failfast' });
+      const results = await Promise.allSettled([1, 2, 3].map(() => catalog.slow({ ms: 150 })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
+      expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'RESOURCE_EXHAUSTED' } });
+    } finally {
+      await app.stop();
+    }
+  });
+});

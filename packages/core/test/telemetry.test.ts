@@ -46,3 +46,40 @@ describe('telemetry', () => {
     expect(text).toMatch(/# TYPE \S+ histogram/);
   });
 });
+
+describe('telemetry export over OTLP/HTTP', () => {
+  it('sends the spans of a call to the configured OTLP endpoint', async () => {
+    const { createServer } = await import('node:http');
+    const bodies: { url: string | undefined; body: string }[] = [];
+    const collector = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push({ url: req.url, body: Buffer.concat(chunks).toString('utf8') });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const port = (collector.address() as { port: number }).port;
+    const app = await Stages.create({
+      services: [CatalogService, InventoryService],
+      config: {
+        app: { name: 'otlp-shop' },
+        telemetry: { enabled: true, otlpUrl: `http://127.0.0.1:${port}/v1/traces` },
+      },
+      handleSignals: false,
+    }).start();
+    try {
+      await app.client<CatalogApi>(CatalogApi).getProduct({ id: '1' });
+      await app.flushTelemetry();
+      expect(bodies.length).toBeGreaterThan(0);
+      expect(bodies[0]!.url).toBe('/v1/traces');
+      const all = bodies.map((b) => b.body).join('\n');
+      expect(all).toContain('otlp-shop');
+      expect(all).toContain('inventory/stock');
+    } finally {
+      await app.stop();
+      collector.close();
+    }
+  });
+});

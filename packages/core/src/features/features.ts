@@ -52,7 +52,7 @@ export class Features {
   /** Replaces the table. Invalid input is rejected whole with CONFIG_INVALID and the old table stays. */
   set(flags: unknown): void {
     this.#flags = parseFlags(flags);
-    log.info({ flags: this.#flags }, 'feature flags changed');
+    log.debug({ flags: this.#flags }, 'feature flags changed');
     for (const listener of this.#listeners) listener(this.#flags);
   }
 
