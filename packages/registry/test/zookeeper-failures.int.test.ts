@@ -157,7 +157,7 @@ describe('ZooKeeper registry: ensemble failures (3 nodes)', () => {
       ready: /update /,
     });
     processes.push(late);
-    await late.waitFor(new RegExp(`update ${escape(JSON.stringify({ stale: true, ids: expected }))}`), 10_000);
+    await late.waitFor(new RegExp(`update ${escapeRegExp(JSON.stringify({ stale: true, ids: expected }))}`), 10_000);
 
     // A provider that tries to register during the outage is told so, and is registered when ZooKeeper returns.
     const failback = registry({
@@ -194,6 +194,6 @@ function hasAll(file: string, wanted: string[]): boolean {
   return wanted.every((id) => found.has(id));
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

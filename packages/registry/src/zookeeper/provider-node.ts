@@ -1,6 +1,9 @@
-import { parseProviderInstance } from '../instance.js';
+import { parseProviderInstance, sortInstances } from '../instance.js';
+import { zk, zkCode } from '../internal/zk-client.js';
 import type { ProviderInstance } from '../registry.js';
+import type { NodeWriter } from './node-writer.js';
 import { decodeSegment } from './paths.js';
+import type { ZkSession } from './session.js';
 
 export type NodeReading = { ok: true; instance: ProviderInstance } | { ok: false; reason: string };
 
@@ -24,4 +27,30 @@ export function readProviderNode(data: Buffer | undefined, nodeName: string, ser
   }
   if (result.instance.id !== decodeSegment(nodeName)) return { ok: false, reason: 'id does not match the node name' };
   return result;
+}
+
+/** One unwatched read of a service's providers (for lookup()); junk is reported and skipped. */
+export async function readProviders(
+  session: ZkSession,
+  nodes: NodeWriter,
+  dir: string,
+  service: string,
+  onJunk: () => void,
+): Promise<ProviderInstance[]> {
+  const names = await nodes.children(dir);
+  const found = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const { data } = await session.getData(`${dir}/${name}`);
+        const reading = readProviderNode(data, name, service);
+        if (reading.ok) return [reading.instance];
+        onJunk();
+        return [];
+      } catch (error) {
+        if (zkCode(error) === zk().Exception.NO_NODE) return []; // deleted between list and read
+        throw error;
+      }
+    }),
+  );
+  return sortInstances(found.flat());
 }

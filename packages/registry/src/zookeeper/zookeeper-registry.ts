@@ -1,13 +1,14 @@
 import { StagesError, withSpan } from '@stages/common';
-import { assertProviderInstance, sortInstances } from '../instance.js';
+import { assertProviderInstance } from '../instance.js';
 import { Coalescer } from '../internal/coalescer.js';
 import { emptyStats, instruments, type RegistryStats, registryTracer, trackStale } from '../internal/telemetry.js';
-import { type ZkAcl, zk, zkCode } from '../internal/zk-client.js';
+import { zk, zkCode } from '../internal/zk-client.js';
 import type { ConsumerRecord, ProviderInstance, ProvidersListener, Registry } from '../registry.js';
 import { type RegistryAcls, registryAcls } from './acl.js';
+import { NodeWriter } from './node-writer.js';
 import { type ResolvedZooKeeperOptions, resolveZooKeeperOptions, type ZooKeeperRegistryOptions } from './options.js';
 import { decodeSegment, ZkLayout } from './paths.js';
-import { readProviderNode } from './provider-node.js';
+import { readProviders } from './provider-node.js';
 import { ServiceWatch, type WatchContext } from './service-watch.js';
 import { ZkSession } from './session.js';
 import { ProviderSnapshot } from './snapshot.js';
@@ -30,6 +31,7 @@ export class ZooKeeperRegistry implements Registry {
   readonly stats: RegistryStats = emptyStats();
   readonly #session: ZkSession;
   readonly #acls: RegistryAcls;
+  readonly #nodes: NodeWriter;
   readonly #snapshot: ProviderSnapshot | undefined;
   readonly #snapshotWriter: Coalescer;
   readonly #reconciler: Coalescer;
@@ -38,8 +40,6 @@ export class ZooKeeperRegistry implements Registry {
   /** Nodes known written in the current session; a new session starts empty. */
   readonly #written = new Set<string>();
   readonly #pendingRemovals = new Set<string>();
-  /** Directories made (or being made) in this session. */
-  readonly #ensured = new Map<string, Promise<void>>();
   readonly #watches = new Map<string, ServiceWatch>();
   readonly #untrack: () => void;
   readonly #watchContext: WatchContext;
@@ -71,6 +71,7 @@ export class ZooKeeperRegistry implements Registry {
       credentials: this.options.credentials,
       logger,
     });
+    this.#nodes = new NodeWriter(this.#session, this.layout, this.#acls);
     this.#watchContext = {
       session: this.#session,
       layout: this.layout,
@@ -132,7 +133,7 @@ export class ZooKeeperRegistry implements Registry {
         const path = this.layout.provider(stamped.service, stamped.id);
         this.#written.delete(path);
         try {
-          await this.#writeEphemeral(path, stamped, this.#acls.owned);
+          await this.#nodes.writeEphemeral(path, stamped, this.#acls.owned);
           this.#written.add(path);
           instruments().operations.add(1, { registry: this.name, op: 'register', result: 'ok' });
         } catch (error) {
@@ -169,7 +170,7 @@ export class ZooKeeperRegistry implements Registry {
       { 'stages.registry': this.name, 'stages.service': instance.service, 'stages.instance': instanceId },
       async () => {
         try {
-          await this.#removeNode(path);
+          await this.#nodes.remove(path);
           instruments().operations.add(1, { registry: this.name, op: 'deregister', result: 'ok' });
         } catch (error) {
           // The node dies with the session anyway; if the session survives the outage it is removed on reconnect.
@@ -217,7 +218,10 @@ export class ZooKeeperRegistry implements Registry {
     if (last && !last.stale && this.#session.connected) return last.providers;
     if (this.#session.connected || (!this.#session.everConnected && (await this.ready()))) {
       try {
-        return await this.#readProviders(service);
+        return await readProviders(this.#session, this.#nodes, this.layout.providers(service), service, () => {
+          instruments().junk.add(1, { registry: this.name, source: 'znode' });
+          this.stats.junkNodes += 1;
+        });
       } catch (error) {
         if (this.#session.connected) throw unavailable(error, `could not read providers of ${service}`, { service });
       }
@@ -233,7 +237,7 @@ export class ZooKeeperRegistry implements Registry {
     this.#assertOpen();
     if (this.#session.connected || (!this.#session.everConnected && (await this.ready()))) {
       try {
-        const names = await this.#children(this.layout.services);
+        const names = await this.#nodes.children(this.layout.services);
         return names.flatMap((n) => decodeSegment(n) ?? []).sort();
       } catch (error) {
         if (this.#session.connected) throw unavailable(error, 'could not list services', {});
@@ -252,7 +256,7 @@ export class ZooKeeperRegistry implements Registry {
     const path = this.layout.consumer(record.service, record.id);
     this.#consumerRecords.set(path, record);
     try {
-      await this.#writeEphemeral(path, record, this.#acls.owned);
+      await this.#nodes.writeEphemeral(path, record, this.#acls.owned);
       this.#written.add(path);
       instruments().operations.add(1, { registry: this.name, op: 'registerConsumer', result: 'ok' });
     } catch (error) {
@@ -267,7 +271,7 @@ export class ZooKeeperRegistry implements Registry {
   async consumers(service: string): Promise<readonly ConsumerRecord[]> {
     this.#assertOpen();
     const dir = this.layout.consumers(service);
-    const names = await this.#children(dir).catch((error) => {
+    const names = await this.#nodes.children(dir).catch((error) => {
       throw unavailable(error, `could not list consumers of ${service}`, { service });
     });
     const records = await Promise.all(
@@ -296,7 +300,7 @@ export class ZooKeeperRegistry implements Registry {
     if (this.#session.connected) {
       await Promise.all(
         [...this.#providers.values()].map((p) =>
-          this.#removeNode(this.layout.provider(p.service, p.id)).catch(() => {}),
+          this.#nodes.remove(this.layout.provider(p.service, p.id)).catch(() => {}),
         ),
       );
     }
@@ -314,7 +318,7 @@ export class ZooKeeperRegistry implements Registry {
     this.#outage = false;
     if (newSession) {
       this.#written.clear();
-      this.#ensured.clear();
+      this.#nodes.forgetDirectories();
       for (const watch of this.#watches.values()) watch.resetSession();
     }
     this.#reconciler.trigger();
@@ -337,7 +341,7 @@ export class ZooKeeperRegistry implements Registry {
   async #reconcile(): Promise<void> {
     if (this.#closed || !this.#session.connected) return;
     for (const path of [...this.#pendingRemovals]) {
-      await this.#removeNode(path);
+      await this.#nodes.remove(path);
       this.#pendingRemovals.delete(path);
     }
     const work: Array<() => Promise<void>> = [];
@@ -345,14 +349,14 @@ export class ZooKeeperRegistry implements Registry {
       const path = this.layout.provider(instance.service, instance.id);
       if (this.#written.has(path)) continue;
       work.push(async () => {
-        await this.#writeEphemeral(path, instance, this.#acls.owned);
+        await this.#nodes.writeEphemeral(path, instance, this.#acls.owned);
         if (this.#providers.get(instance.id) === instance) this.#written.add(path);
       });
     }
     for (const [path, record] of this.#consumerRecords) {
       if (this.#written.has(path)) continue;
       work.push(async () => {
-        await this.#writeEphemeral(path, record, this.#acls.owned);
+        await this.#nodes.writeEphemeral(path, record, this.#acls.owned);
         if (this.#consumerRecords.get(path) === record) this.#written.add(path);
       });
     }
@@ -374,114 +378,6 @@ export class ZooKeeperRegistry implements Registry {
       if (this.#session.connected) this.#reconciler.trigger();
     }, RETRY_MS);
     this.#retryTimer.unref();
-  }
-
-  /**
-   * Creates (or takes over) an ephemeral node. NODE_EXISTS means either our own earlier create whose answer was
-   * lost in a reconnect (same session: just update it) or a node left by a previous session of the same instance
-   * that ZooKeeper has not expired yet (replace it, or it vanishes under us when that session expires).
-   */
-  async #writeEphemeral(path: string, value: object, acl: ZkAcl[]): Promise<void> {
-    const { CreateMode, Exception } = zk();
-    const data = Buffer.from(JSON.stringify(value));
-    const dir = path.slice(0, path.lastIndexOf('/'));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#ensureDir(dir);
-        await this.#session.create(path, data, acl, CreateMode.EPHEMERAL);
-        return;
-      } catch (error) {
-        const code = zkCode(error);
-        if (attempt >= 3) throw error;
-        if (code === Exception.NO_NODE) {
-          // Deleted by someone since we saw it: forget what we knew and build the path again.
-          this.#ensured.clear();
-        } else if (code === Exception.NODE_EXISTS) {
-          const stat = await this.#session.exists(path);
-          if (stat && stat.ephemeralOwner.toString('hex') === this.#session.sessionId) {
-            await this.#session.setData(path, data);
-            return;
-          }
-          await this.#removeNode(path);
-        } else {
-          throw error;
-        }
-      }
-    }
-  }
-
-  /**
-   * Makes sure a persistent directory exists, creating missing parents bottom-up and only as far as needed.
-   * It checks with exists() first: a read is answered by the server it is connected to, while every create,
-   * even one that fails with NODE_EXISTS, is a logged (fsynced) write on the leader. Concurrent registrations
-   * share one check per directory per session; NODE_EXISTS is another process winning the same race.
-   */
-  #ensureDir(dir: string): Promise<void> {
-    const known = this.#ensured.get(dir);
-    if (known) return known;
-    const { CreateMode, Exception } = zk();
-    const acl = this.layout.isConsumersDir(dir) ? this.#acls.consumers : this.#acls.owned;
-    const create = async () => {
-      try {
-        await this.#session.create(dir, null, acl, CreateMode.PERSISTENT);
-      } catch (error) {
-        if (zkCode(error) !== Exception.NODE_EXISTS) throw error;
-      }
-    };
-    const pending = (async () => {
-      if (await this.#session.exists(dir)) return;
-      try {
-        await create();
-      } catch (error) {
-        const parent = dir.slice(0, dir.lastIndexOf('/'));
-        if (zkCode(error) !== Exception.NO_NODE || parent === '') throw error;
-        await this.#ensureDir(parent);
-        await create();
-      }
-    })();
-    this.#ensured.set(dir, pending);
-    pending.catch(() => {
-      if (this.#ensured.get(dir) === pending) this.#ensured.delete(dir);
-    });
-    return pending;
-  }
-
-  async #removeNode(path: string): Promise<void> {
-    try {
-      await this.#session.remove(path);
-    } catch (error) {
-      if (zkCode(error) !== zk().Exception.NO_NODE) throw error;
-    }
-  }
-
-  async #children(path: string): Promise<string[]> {
-    try {
-      return await this.#session.getChildren(path);
-    } catch (error) {
-      if (zkCode(error) === zk().Exception.NO_NODE) return [];
-      throw error;
-    }
-  }
-
-  async #readProviders(service: string): Promise<ProviderInstance[]> {
-    const dir = this.layout.providers(service);
-    const names = await this.#children(dir);
-    const found = await Promise.all(
-      names.map(async (name) => {
-        try {
-          const { data } = await this.#session.getData(`${dir}/${name}`);
-          const reading = readProviderNode(data, name, service);
-          if (reading.ok) return [reading.instance];
-          instruments().junk.add(1, { registry: this.name, source: 'znode' });
-          this.stats.junkNodes += 1;
-          return [];
-        } catch (error) {
-          if (zkCode(error) === zk().Exception.NO_NODE) return [];
-          throw error;
-        }
-      }),
-    );
-    return sortInstances(found.flat());
   }
 
   #assertOpen(): void {
