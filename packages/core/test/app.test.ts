@@ -1,4 +1,5 @@
-import { runWithContext, Stages } from '@stages/core';
+import { Rpc, runWithContext, Service, Stages } from '@stages/core';
+import { InMemoryRegistry, InMemoryStore, type ProviderInstance } from '@stages/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CartService, CatalogApi, CatalogService, InventoryService } from './fixtures/shop.js';
 
@@ -78,5 +79,58 @@ describe('bulkheads from config', () => {
     } finally {
       await app.stop();
     }
+  });
+});
+
+describe('start', () => {
+  it('is not ready while starting: readiness answers 503 until registration is done', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A registry that holds registration until the test has probed readiness.
+    const registry = new (class extends InMemoryRegistry {
+      override async register(instance: ProviderInstance) {
+        await gate;
+        return super.register(instance);
+      }
+    })({ store: new InMemoryStore() });
+    const app = Stages.create({
+      services: [InventoryService],
+      registry,
+      config: { deregisterGraceMs: 0 },
+      handleSignals: false,
+    });
+    const started = app.start();
+    try {
+      while (!app.adminAddress) await new Promise((r) => setTimeout(r, 5));
+      const probe = await fetch(`http://127.0.0.1:${app.adminAddress.port}/health/ready`);
+      expect(probe.status).toBe(503);
+      expect(await probe.json()).toMatchObject({ ready: false, phase: 'starting' });
+      release();
+      await started;
+      expect((await fetch(`http://127.0.0.1:${app.adminAddress.port}/health/ready`)).status).toBe(200);
+    } finally {
+      release();
+      await app.stop();
+      await registry.close();
+    }
+  });
+
+  it('fails with the constructor error and releases what it acquired', async () => {
+    @Service({ name: 'broken' })
+    class Broken {
+      constructor() {
+        throw new Error('cannot connect');
+      }
+      @Rpc() async ping() {}
+    }
+    const app = Stages.create({ services: [Broken], handleSignals: false });
+    const seen: string[] = [];
+    app.onLifecycle((event) => seen.push(event));
+    await expect(app.start()).rejects.toThrow('cannot connect');
+    expect(seen.at(-1)).toBe('stopped');
+    expect(app.health.live()).toBe(false);
+    await app.stop(); // idempotent
   });
 });

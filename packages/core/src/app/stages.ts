@@ -53,6 +53,8 @@ export class Stages {
   readonly #stopHooks: StopHook[] = [];
   readonly #lifecycleListeners = new Set<(event: LifecycleEvent) => void>();
   #removeSignals: (() => void) | undefined;
+  /** The start steps alone; stop() waits for them (not for start()'s cleanup, which itself calls stop()). */
+  #startSteps: Promise<this> | undefined;
   #starting: Promise<this> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -117,11 +119,14 @@ export class Stages {
   }
 
   start(): Promise<this> {
-    this.#starting ??= withSpan(appTracer, 'stages.start', {}, () => this.#start()).catch(async (error: unknown) => {
-      log.error({ err: error }, 'start failed; releasing what was acquired');
-      await this.stop().catch(() => {});
-      throw error;
-    });
+    if (!this.#starting) {
+      this.#startSteps = withSpan(appTracer, 'stages.start', {}, () => this.#start());
+      this.#starting = this.#startSteps.catch(async (error: unknown) => {
+        log.error({ err: error }, 'start failed; releasing what was acquired');
+        await this.stop().catch(() => {});
+        throw error;
+      });
+    }
     return this.#starting;
   }
 
@@ -203,7 +208,7 @@ export class Stages {
   }
 
   async #stop(): Promise<void> {
-    await this.#starting?.catch(() => {});
+    await this.#startSteps?.catch(() => {});
     const drainTimeoutMs = this.#config?.current().drainTimeoutMs ?? 10_000;
     this.#removeSignals?.();
     this.health.setPhase('draining');
