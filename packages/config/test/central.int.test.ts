@@ -1,7 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startZooKeeper, type ZooKeeperCluster } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigStore, type LayeredConfig, toJsonSchema, ZkSession } from '../src/index.js';
+import { bindConfig, Config, ConfigStore, type LayeredConfig, toJsonSchema, ZkSession } from '../src/index.js';
 import { type Orders, ordersSchema, startInstance, tempDir, until } from './fixtures/helpers.js';
 
 const WRITER = 'ops:s3cret';
@@ -43,11 +44,14 @@ describe('central config on a real ZooKeeper', () => {
     await store.publish({ namespace: ns }, { greeting: 'shared', db: { pool: { min: 1 } } }, meta);
     await store.publish({ namespace: ns, app: 'orders' }, { greeting: 'app', db: { pool: { max: 6 } } }, meta);
     await store.publish({ namespace: ns, app: 'orders', profile: 'prod' }, { db: { pool: { max: 8 } } }, meta);
+    const file = join(tempDir(), 'application.yaml');
+    writeFileSync(file, 'greeting: file\nfeatures:\n  fromFile: true\n');
     const config = await startInstance({
       zk: zk.connectionString,
       namespace: ns,
       id: 'x',
       profile: 'prod',
+      file,
       env: { STAGES__DB__POOL__MIN: '3' },
     });
     try {
@@ -58,7 +62,12 @@ describe('central config on a real ZooKeeper', () => {
         layers: [{ layer: 'defaults' }, { layer: 'app' }, { layer: 'profile' }],
       });
       expect(config.explain('db.pool.min')).toMatchObject({ layer: 'env', value: 3 });
-      expect(config.explain('greeting')).toMatchObject({ layer: 'app', value: 'app' });
+      expect(config.explain('greeting')).toMatchObject({
+        layer: 'app',
+        value: 'app',
+        layers: [{ layer: 'file' }, { layer: 'shared' }, { layer: 'app' }],
+      });
+      expect(config.explain('features.fromFile')).toMatchObject({ layer: 'file', value: true });
     } finally {
       await config.close();
     }
@@ -75,8 +84,17 @@ describe('central config on a real ZooKeeper', () => {
           seen[i]?.push([c.get('db.pool.max'), c.get('db.pool.min')]);
         });
       }
+      class Pool {
+        @Config('db.pool.max') max!: number;
+      }
+      const pools = instances.map((c) => bindConfig(new Pool(), c));
       for (const n of [6, 7, 8])
         await store.publish({ namespace: ns, app: 'orders' }, { db: { pool: { max: n, min: n } } }, meta);
+      for (const pool of pools)
+        await until(
+          () => pool.max,
+          (v) => v === 8,
+        );
       for (const c of instances)
         await until(
           () => c.get<number>('db.pool.max'),
