@@ -1,0 +1,39 @@
+import { StagesError } from '@stages/common';
+import type { SubscribeOptions } from './event-bus.js';
+
+export interface ResolvedSubscribeOptions {
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly deadLetterTopic: string | false;
+  readonly from: 'earliest' | 'latest';
+}
+
+const fail = (field: string, value: unknown) =>
+  new StagesError('CONFIG_INVALID', `subscribe ${field}: invalid value ${String(value)}`, { details: { field } });
+
+/** Validates once per subscription, with the field named, and fills in the defaults. */
+export function resolveSubscribeOptions(
+  topic: string,
+  group: string,
+  o: SubscribeOptions = {},
+): ResolvedSubscribeOptions {
+  if (typeof topic !== 'string' || topic === '') throw fail('topic', topic);
+  if (typeof group !== 'string' || group === '') throw fail('group', group);
+  const maxAttempts = o.maxAttempts ?? 5;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw fail('maxAttempts', maxAttempts);
+  const backoffMs = o.backoffMs ?? 100;
+  if (!(backoffMs >= 0)) throw fail('backoffMs', backoffMs);
+  const maxBackoffMs = o.maxBackoffMs ?? 5_000;
+  if (!(maxBackoffMs >= backoffMs)) throw fail('maxBackoffMs', maxBackoffMs);
+  const from = o.from ?? 'latest';
+  if (from !== 'earliest' && from !== 'latest') throw fail('from', from);
+  const deadLetterTopic = o.deadLetterTopic === undefined ? `${topic}.dlq` : o.deadLetterTopic;
+  return Object.freeze({ maxAttempts, backoffMs, maxBackoffMs, deadLetterTopic, from });
+}
+
+export function checkTopic(topic: unknown): asserts topic is string {
+  if (typeof topic !== 'string' || topic === '' || /\s/.test(topic)) {
+    throw new StagesError('MESSAGE_INVALID', `topic must be a non-empty string without spaces, got ${String(topic)}`);
+  }
+}
