@@ -1,3 +1,4 @@
+import { SingleFlight } from '../protection/single-flight.js';
 import type { LocalStore } from '../stores/local-store.js';
 import type { Entry } from './entry.js';
 
@@ -14,6 +15,8 @@ export class Namespace {
   /** Undefined until the bump count is known; lookups then take the slow path, which resolves it first. */
   prefix: string | undefined;
   l1: LocalStore<Entry> | undefined;
+  /** Loads in flight, by the caller's key too (its hash is already cached from the level-1 lookup). */
+  readonly flight = new SingleFlight();
   resolving: Promise<string> | undefined;
   #bumps = -1;
 
