@@ -35,8 +35,14 @@ export function isSecret(path: string, marked: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** The value at path made safe to show: masked if secret, and an object has its secret leaves masked. */
 export function maskValue(path: string, value: unknown, marked: ReadonlySet<string>): unknown {
-  return isSecret(path, marked) && value !== undefined ? MASK : value;
+  if (value === undefined) return value;
+  if (isSecret(path, marked)) return MASK;
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, maskValue(path ? `${path}.${k}` : k, v, marked)]),
+  );
 }
 
 /** A copy safe to log or print: every secret leaf replaced by the mask. */

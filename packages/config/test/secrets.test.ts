@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { toJsonSchema } from '../src/schema/json-schema.js';
-import { isSecret, MASK, maskDocument, secretPaths } from '../src/secrets.js';
+import { isSecret, MASK, maskDocument, maskValue, secretPaths } from '../src/secrets.js';
 
 describe('secrets', () => {
   const marked = secretPaths(
@@ -19,6 +19,12 @@ describe('secrets', () => {
   it('masks every secret leaf and nothing else', () => {
     expect(maskDocument({ db: { dsn: 'postgres://u:p@h', host: 'h', password: 'x' } }, marked)).toEqual({
       db: { dsn: MASK, host: 'h', password: MASK },
+    });
+    // Asking for a parent must not leak the secrets under it.
+    expect(maskValue('db', { dsn: 'x', host: 'h', pool: { token: 't' } }, marked)).toEqual({
+      dsn: MASK,
+      host: 'h',
+      pool: { token: MASK },
     });
   });
 });
