@@ -2,7 +2,7 @@
 //   node --import @swc-node/register/esm-register bench/data/point-query.ts
 // Prints ops/s for raw pg.Pool, the PostgreSQL datasource and the read/write split router, and the ratios.
 // Rounds alternate between the contenders so drift on a shared machine hits them alike; medians are reported.
-import { openPostgres, ReadWriteSplit } from '@stages/data';
+import { openPostgres, PostgresDataSource, ReadWriteSplit } from '@stages/data';
 import { startPostgres } from '@stages/test-harness';
 import pg from 'pg';
 
@@ -90,6 +90,46 @@ try {
     );
   }
   await Promise.all([raw.end(), driver.close(), router.close()]);
+  await layerOverhead();
 } finally {
   await server.stop();
+}
+
+/**
+ * The layer's own cost with the network taken out: the same calls against a stub pool that answers at once.
+ * Less sensitive to other processes' load than throughput, and it says what the ratio above would be on an idle
+ * machine: overhead / (per-query time of raw pg).
+ */
+async function layerOverhead(): Promise<void> {
+  const result = { rows: [{ id: 1 }], rowCount: 1 };
+  class StubPool {
+    on() {}
+    query() {
+      return Promise.resolve(result);
+    }
+    end() {
+      return Promise.resolve();
+    }
+  }
+  const stubPg = { ...pg, Pool: StubPool } as unknown as typeof pg;
+  const ds = new PostgresDataSource(stubPg, { name: 'stub', url: 'postgres://stub@127.0.0.1/stub' });
+  const rw = new ReadWriteSplit({ name: 'stub-rw', primary: ds, replicas: [] });
+  const stub = new StubPool();
+  const N = 300_000;
+  const time = async (f: () => Promise<unknown>) => {
+    for (let i = 0; i < 50_000; i++) await f();
+    const t = performance.now();
+    for (let i = 0; i < N; i++) await f();
+    return ((performance.now() - t) * 1e6) / N;
+  };
+  const samples = { raw: [] as number[], ds: [] as number[], rw: [] as number[] };
+  for (let r = 0; r < 5; r++) {
+    samples.raw.push(await time(() => stub.query()));
+    samples.ds.push(await time(() => ds.query(SQL, [1])));
+    samples.rw.push(await time(() => rw.query(SQL, [1])));
+  }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[2] as number;
+  console.log(
+    `layer cost on a stub pool (median of 5): stub ${med(samples.raw).toFixed(0)} ns/call, PostgresDataSource +${(med(samples.ds) - med(samples.raw)).toFixed(0)} ns, ReadWriteSplit +${(med(samples.rw) - med(samples.raw)).toFixed(0)} ns`,
+  );
 }

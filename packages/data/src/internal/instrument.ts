@@ -1,5 +1,5 @@
 import type { Attributes, Counter, Histogram, Span } from '@opentelemetry/api';
-import { SpanKind } from '@opentelemetry/api';
+import { metrics, SpanKind } from '@opentelemetry/api';
 import { meter, recordError, tracer } from '@stages/common';
 import type { Dialect, Role } from '../datasource.js';
 
@@ -13,13 +13,16 @@ export interface StatementLabels {
   shard?: string;
 }
 
-let instruments: { count: Counter; errors: Counter; duration: Histogram } | undefined;
+let instruments: { provider: unknown; count: Counter; errors: Counter; duration: Histogram } | undefined;
 
-function metrics() {
-  // Created lazily: an app registers its OpenTelemetry SDK after importing packages.
-  if (!instruments) {
+function metricInstruments() {
+  // The metrics API has no proxy: instruments made before an SDK is registered stay no-ops for ever. Re-create
+  // them whenever the global provider changes (an app may run migrations before it starts telemetry).
+  const provider = metrics.getMeterProvider();
+  if (instruments?.provider !== provider) {
     const m = meter('data');
     instruments = {
+      provider,
       count: m.createCounter('stages.data.statements', { description: 'statements sent to a database' }),
       errors: m.createCounter('stages.data.errors', { description: 'statements that failed' }),
       duration: m.createHistogram('stages.data.duration', { description: 'statement duration', unit: 'ms' }),
@@ -66,7 +69,7 @@ export class StatementProbe {
   ) {}
 
   ok(): void {
-    const m = metrics();
+    const m = metricInstruments();
     m.count.add(1, this.attributes);
     m.duration.record(performance.now() - this.#started, this.attributes);
     this.span.end();
@@ -74,7 +77,7 @@ export class StatementProbe {
 
   /** Records the failure and returns the error, for `throw probe.fail(error)`. */
   fail<E>(error: E): E {
-    const m = metrics();
+    const m = metricInstruments();
     m.count.add(1, this.attributes);
     m.errors.add(1, this.attributes);
     m.duration.record(performance.now() - this.#started, this.attributes);

@@ -1,4 +1,5 @@
-import { trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { openSqlite, ShardedTable } from '@stages/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +11,13 @@ beforeAll(() => {
 });
 afterAll(() => {
   trace.disable();
+  metrics.disable();
 });
+
+class TestReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
 
 describe('statement spans', () => {
   it('label every statement with db.system, datasource, shard and role, and record failures', async () => {
@@ -45,5 +52,27 @@ describe('statement spans', () => {
     expect(spans[1]?.status.code).toBe(2);
     expect(spans[1]?.attributes['stages.error.code']).toBe('DATASOURCE_ERROR');
     await Promise.all(dbs.map((d) => d.close()));
+  });
+
+  it('counts statements, errors and durations, also when the SDK is registered after the first statement', async () => {
+    const db = await openSqlite({ name: 'metered' });
+    await db.query('SELECT 1'); // before any SDK: a no-op, and must not pin no-op instruments
+    const reader = new TestReader();
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    await db.query('SELECT 1');
+    await db.query('SELECT 2');
+    await db.query('SELECT nope').catch(() => {});
+    const { resourceMetrics } = await reader.collect();
+    const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const sum = (name: string) =>
+      all
+        .filter((m) => m.descriptor.name === name)
+        .flatMap((m) => m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[])
+        .filter((p) => p.attributes['stages.datasource'] === 'metered')
+        .reduce((n, p) => n + (typeof p.value === 'number' ? p.value : ((p.value as { count: number }).count ?? 0)), 0);
+    expect(sum('stages.data.statements')).toBe(3);
+    expect(sum('stages.data.errors')).toBe(1);
+    expect(sum('stages.data.duration')).toBe(3);
+    await db.close();
   });
 });
