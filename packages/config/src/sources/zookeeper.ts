@@ -1,4 +1,4 @@
-import { createLogger, StagesError } from '@stages/common';
+import { createLogger, StagesError, tracer, withSpan } from '@stages/common';
 import { type GrayRule, grayMatches, type InstanceIdentity } from '../gray.js';
 import { decodeRecord } from '../store/version.js';
 import { type Scope, scopeLabel, scopePaths } from '../zookeeper/paths.js';
@@ -6,6 +6,7 @@ import { isZkError, type ZkSession } from '../zookeeper/session.js';
 import type { ConfigSource, LayerState } from './source.js';
 
 const log = createLogger('config.zookeeper');
+const t = tracer('config');
 
 /**
  * One central layer (shared, app or profile) read from ZooKeeper. It reads `current` and `gray`, and an
@@ -70,10 +71,14 @@ export class ZooKeeperSource implements ConfigSource {
     this.#chain = this.#chain.then(async () => {
       if (this.#closed || !this.session.connected || this.#listeners.size === 0) return;
       try {
-        const state = await this.#read();
-        if (this.#last && state.version === this.#last.version && state.gray === this.#last.gray) return;
-        this.#last = state;
-        for (const listener of this.#listeners) listener(state);
+        await withSpan(t, 'config.refresh', { 'stages.config.layer': this.layer }, async (span) => {
+          const state = await this.#read();
+          span.setAttribute('stages.config.version', state.version ?? 0);
+          if (this.#last && state.version === this.#last.version && state.gray === this.#last.gray) return;
+          this.#last = state;
+          // Inside the span, so the merge, the validation and the listeners show up under it.
+          for (const listener of this.#listeners) listener(state);
+        });
       } catch (error) {
         // A read lost with the connection is retried on the next `connected`; anything else is worth a line.
         log.warn({ scope: scopeLabel(this.scope), err: (error as Error).message }, 'central config re-read failed');

@@ -131,14 +131,16 @@ export class ConfigStore {
   }
 
   /** Stops a gray release: its instances go back to `current`. The version stays in history. */
-  async abandon(scope: Scope): Promise<void> {
-    try {
-      await this.session.remove(scopePaths(scope).gray);
-    } catch (error) {
-      if (isZkError(error, 'NO_NODE'))
-        throw new StagesError('FAILED_PRECONDITION', `no gray release runs in ${scopeLabel(scope)}`);
-      throw toStagesError(error, `abandon in ${scopeLabel(scope)}`);
-    }
+  abandon(scope: Scope): Promise<void> {
+    return withSpan(t, 'config.abandon', { 'stages.config.scope': scopeLabel(scope) }, async () => {
+      try {
+        await this.session.remove(scopePaths(scope).gray);
+      } catch (error) {
+        if (isZkError(error, 'NO_NODE'))
+          throw new StagesError('FAILED_PRECONDITION', `no gray release runs in ${scopeLabel(scope)}`);
+        throw toStagesError(error, `abandon in ${scopeLabel(scope)}`);
+      }
+    });
   }
 
   async registerSchema(namespace: string, app: string, schema: JsonSchema): Promise<void> {
