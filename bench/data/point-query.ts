@@ -112,7 +112,7 @@ async function layerOverhead(): Promise<void> {
     }
   }
   const stubPg = { ...pg, Pool: StubPool } as unknown as typeof pg;
-  const ds = new PostgresDataSource(stubPg, { name: 'stub', url: 'postgres://stub@127.0.0.1/stub' });
+  const ds = new PostgresDataSource(stubPg as never, { name: 'stub', url: 'postgres://stub@127.0.0.1/stub' });
   const rw = new ReadWriteSplit({ name: 'stub-rw', primary: ds, replicas: [] });
   const stub = new StubPool();
   const N = 300_000;

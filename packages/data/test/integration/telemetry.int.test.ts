@@ -58,7 +58,7 @@ describe('statement spans', () => {
     const db = await openSqlite({ name: 'metered' });
     await db.query('SELECT 1'); // before any SDK: a no-op, and must not pin no-op instruments
     const reader = new TestReader();
-    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+    metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }) as never);
     await db.query('SELECT 1');
     await db.query('SELECT 2');
     await db.query('SELECT nope').catch(() => {});
