@@ -18,6 +18,11 @@ export interface ServiceOptions {
   readonly group?: string;
   /** Server-side bulkhead for the whole service: calls running at once. */
   readonly maxConcurrency?: number;
+  /**
+   * IDL mode: the .proto file and the fully qualified service in it. The service is then also served as plain
+   * gRPC methods, callable by any gRPC client in any language (registered with protocol `grpc-idl`).
+   */
+  readonly proto?: { readonly file: string; readonly service: string };
 }
 
 /** Called instead of the result when the handler fails with a retryable error (a dependency is down). */

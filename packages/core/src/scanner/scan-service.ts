@@ -20,6 +20,7 @@ export interface ServiceDefinition {
   readonly version: string;
   readonly group: string;
   readonly maxConcurrency?: number;
+  readonly proto?: { readonly file: string; readonly service: string };
   readonly scope: Scope;
   readonly methods: readonly RpcMetadata[];
   readonly references: readonly ReferenceMetadata[];
@@ -59,6 +60,7 @@ export function scanService(cls: ServiceClass): ServiceDefinition {
     version: service.version ?? '0.0.0',
     group: service.group ?? '',
     ...(service.maxConcurrency === undefined ? {} : { maxConcurrency: service.maxConcurrency }),
+    ...(service.proto === undefined ? {} : { proto: service.proto }),
     scope: (Reflect.getMetadata(SCOPE_KEY, cls) as Scope | undefined) ?? 'singleton',
     methods: Object.freeze([...methods]),
     references: referencesOf(cls),
@@ -87,6 +89,7 @@ export function toDescriptor(
     group: overrides.group ?? def.group,
     handler,
     ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+    ...(def.proto === undefined ? {} : { proto: { file: def.proto.file, service: def.proto.service } }),
     methods: def.methods.map((m): Partial<MethodDescriptor> & { name: string } => {
       const o = overrides.methods?.[m.name] ?? {};
       const timeoutMs = o.timeoutMs ?? m.timeoutMs;
