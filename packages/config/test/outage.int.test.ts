@@ -105,3 +105,47 @@ describe('central config through a ZooKeeper outage', () => {
     }
   });
 });
+
+describe('central config on a three-node ensemble', () => {
+  it('rides out the leader being killed: values stay, publishes after the election still arrive', async () => {
+    const zk = await startZooKeeper({ nodes: 3 });
+    const instances = await Promise.all(
+      ['e1', 'e2', 'e3'].map((id) => startInstance({ zk: zk.connectionString, namespace: 'ensemble', id })),
+    );
+    const session = new ZkSession({ connectionString: zk.connectionString });
+    try {
+      await session.waitConnected(10_000);
+      const store = new ConfigStore(session);
+      const scope = { namespace: 'ensemble', app: 'orders' };
+      await store.publish(scope, { greeting: 'before' }, meta);
+      for (const c of instances)
+        await until(
+          () => c.get<string>('greeting'),
+          (v) => v === 'before',
+        );
+
+      await (await zk.leader()).kill();
+      for (const c of instances) expect(c.get('greeting')).toBe('before');
+
+      // Writes need a quorum again: retry the publish until the new leader takes it.
+      let published = false;
+      for (let attempt = 0; attempt < 50 && !published; attempt++) {
+        published = await store.publish(scope, { greeting: 'after' }, meta).then(
+          () => true,
+          () => new Promise<boolean>((r) => setTimeout(() => r(false), 200)),
+        );
+      }
+      expect(published).toBe(true);
+      for (const c of instances)
+        await until(
+          () => c.get<string>('greeting'),
+          (v) => v === 'after',
+          15_000,
+        );
+    } finally {
+      session.close();
+      await Promise.all(instances.map((c) => c.close()));
+      await zk.stop();
+    }
+  });
+});
