@@ -3,6 +3,7 @@ import type { DataSource, ExecuteResult, QueryOptions, Row } from '../datasource
 import { dataError } from '../errors.js';
 import { StatementInstruments, type StatementLabels } from '../internal/instrument.js';
 import { loadModule } from '../internal/load-module.js';
+import { statementTimeout } from '../internal/timeout.js';
 import { bindOrder, PlaceholderCache } from '../sql/placeholders.js';
 import type { CommonDriverOptions } from './options.js';
 import { toSafeNumber } from './postgres.js';
@@ -105,6 +106,8 @@ export class SqliteDataSource implements DataSource {
   async runQuery<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
     const probe = this.#instruments.start('query', sql);
     try {
+      // Synchronous statements cannot be cut off once started; a call already past its deadline is refused.
+      statementTimeout(this.name, undefined, undefined);
       const [statement, values] = this.#prepare(sql, params);
       let rows: T[] = [];
       if (statement.reader) rows = (statement.all(...values) as Row[]).map(normalizeRow) as T[];
@@ -120,6 +123,8 @@ export class SqliteDataSource implements DataSource {
   async runExecute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult> {
     const probe = this.#instruments.start('execute', sql);
     try {
+      // Synchronous statements cannot be cut off once started; a call already past its deadline is refused.
+      statementTimeout(this.name, undefined, undefined);
       const [statement, values] = this.#prepare(sql, params);
       let out: ExecuteResult;
       if (statement.reader) {

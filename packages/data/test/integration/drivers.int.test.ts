@@ -110,6 +110,9 @@ describe('SQLite driver', () => {
     try {
       await contract(ds, 'contract_sqlite');
       expect(await ds.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+      await expect(runWithContext({ deadline: Date.now() - 1 }, () => ds.query('SELECT 1'))).rejects.toMatchObject({
+        code: 'DEADLINE_EXCEEDED',
+      });
     } finally {
       await ds.close();
       rmSync(dir, { recursive: true, force: true });
