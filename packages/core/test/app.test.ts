@@ -1,4 +1,4 @@
-import { Rpc, runWithContext, Service, Stages } from '@stages/core';
+import { Features, Rpc, runWithContext, Service, Stages } from '@stages/core';
 import { InMemoryRegistry, InMemoryStore, type ProviderInstance } from '@stages/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CartService, CatalogApi, CatalogService, InventoryService } from './fixtures/shop.js';
@@ -132,5 +132,33 @@ describe('start', () => {
     expect(seen.at(-1)).toBe('stopped');
     expect(app.health.live()).toBe(false);
     await app.stop(); // idempotent
+  });
+});
+
+describe('what the app offers for injection', () => {
+  it('injects the app itself and its feature flags', async () => {
+    @Service({ name: 'flags' })
+    class FlagsService {
+      constructor(
+        readonly features: Features,
+        readonly app: Stages,
+      ) {}
+      @Rpc() async beta() {
+        return { on: this.features.isOn('beta'), mode: this.app.mode };
+      }
+    }
+    const app = await Stages.create({
+      services: [FlagsService],
+      config: { features: { beta: true } },
+      handleSignals: false,
+    }).start();
+    try {
+      await expect(app.client<{ beta(r: object): Promise<unknown> }>(FlagsService).beta({})).resolves.toEqual({
+        on: true,
+        mode: 'monolith',
+      });
+    } finally {
+      await app.stop();
+    }
   });
 });
