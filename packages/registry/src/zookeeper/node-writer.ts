@@ -57,7 +57,7 @@ export class NodeWriter {
   }
 
   /**
-   * Makes sure a persistent directory exists, creating missing parents bottom-up and only as far as needed.
+   * Makes sure a persistent directory exists, walking up with reads only as far as something is missing.
    * It checks with exists() first: a read is answered by the server it is connected to, while every create,
    * even one that fails with NODE_EXISTS, is a logged (fsynced) write on the leader. Concurrent registrations
    * share one check per directory per session; NODE_EXISTS is another process winning the same race.
@@ -76,14 +76,10 @@ export class NodeWriter {
     };
     const pending = (async () => {
       if (await this.session.exists(dir)) return;
-      try {
-        await create();
-      } catch (error) {
-        const parent = dir.slice(0, dir.lastIndexOf('/'));
-        if (zkCode(error) !== Exception.NO_NODE || parent === '') throw error;
-        await this.ensureDir(parent);
-        await create();
-      }
+      // Missing: make the parent first (another read when it exists), so no create ever fails with NO_NODE.
+      const parent = dir.slice(0, dir.lastIndexOf('/'));
+      if (parent !== '') await this.ensureDir(parent);
+      await create();
     })();
     this.#ensured.set(dir, pending);
     pending.catch(() => {
