@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ProviderInstance } from '@stages/registry';
 import type { Balancer, CallInfo } from './balancer.js';
 
@@ -23,16 +22,19 @@ interface Ring {
 export class ConsistentHashBalancer implements Balancer {
   readonly name = 'consistent-hash';
   readonly #virtualNodes: number;
-  #ring: Ring | undefined;
+  // A few rings, not one: calls with different tags see different filtered lists, and alternating between
+  // two lists must not rebuild a ring on every call.
+  readonly #rings = new Map<string, Ring>();
+  #last: Ring | undefined;
 
   constructor(options: ConsistentHashOptions = {}) {
-    this.#virtualNodes = Math.max(4, Math.ceil((options.virtualNodes ?? 160) / 4) * 4);
+    this.#virtualNodes = Math.max(1, Math.floor(options.virtualNodes ?? 160));
   }
 
   pick(providers: readonly ProviderInstance[], call: CallInfo): ProviderInstance | undefined {
     if (providers.length <= 1) return providers[0];
     const ring = this.#ringFor(providers);
-    const point = call.hashKey === undefined ? (Math.random() * 0x100000000) >>> 0 : hashPoints(call.hashKey)[0]!;
+    const point = call.hashKey === undefined ? (Math.random() * 0x100000000) >>> 0 : hash32(call.hashKey);
     return ring.owners[search(ring.points, point)];
   }
 
@@ -40,27 +42,45 @@ export class ConsistentHashBalancer implements Balancer {
     // The filtered list is a new array on every call; rebuild only when its membership changed.
     let signature = '';
     for (const p of providers) signature += `${p.id}\u0000`;
-    if (this.#ring?.signature === signature) return this.#ring;
+    if (this.#last?.signature === signature) return this.#last;
+    const cached = this.#rings.get(signature);
+    if (cached) {
+      this.#last = cached;
+      return cached;
+    }
     const entries: [number, ProviderInstance][] = [];
     for (const p of providers) {
-      // md5 gives four well-mixed 32-bit points per digest, so 160 points cost 40 hashes per provider.
-      for (let i = 0; i < this.#virtualNodes / 4; i++) {
-        for (const point of hashPoints(`${p.id}#${i}`)) entries.push([point, p]);
-      }
+      for (let i = 0; i < this.#virtualNodes; i++) entries.push([hash32(`${p.id}#${i}`), p]);
     }
     entries.sort((a, b) => a[0] - b[0]);
-    this.#ring = {
+    const ring: Ring = {
       signature,
       points: Uint32Array.from(entries, (e) => e[0]),
       owners: entries.map((e) => e[1]),
     };
-    return this.#ring;
+    if (this.#rings.size >= 8) this.#rings.delete(this.#rings.keys().next().value!);
+    this.#rings.set(signature, ring);
+    this.#last = ring;
+    return ring;
   }
 }
 
-function hashPoints(key: string): [number, number, number, number] {
-  const d = createHash('md5').update(key).digest();
-  return [d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), d.readUInt32LE(12)];
+/**
+ * FNV-1a, then murmur3's finaliser. Runs on every call, so no crypto hash (md5 cost more than the rest of the
+ * call path); the finaliser spreads similar keys (`cart-1`, `cart-2`) over the whole ring, which FNV alone does not.
+ */
+export function hash32(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Index of the first point >= value, wrapping to 0 past the end. */

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SpanKind } from '@opentelemetry/api';
+import { type Attributes, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import {
   createLogger,
   currentContext,
@@ -67,6 +67,7 @@ export class ServiceClient {
   readonly #pool: ProviderPool;
   readonly #budget: RetryBudget;
   readonly #timeoutMs: number;
+  readonly #attrs = new Map<string, MethodAttributes>();
   #closed = false;
 
   constructor(options: ServiceClientOptions) {
@@ -155,44 +156,41 @@ export class ServiceClient {
     if (!this.#pool.delivered) await this.#pool.waitReady(deadline);
     const tags = mergeTags(this.#options.tags, ctx?.tags, options.tags);
     const call = this.#callInfo(method, payload, m, tags, options.hashKey);
-    const attrs = { 'rpc.system': 'stages', 'rpc.service': this.service, 'rpc.method': method };
+    const attrs = this.#attributesOf(method);
     const t0 = performance.now();
-    return trace.startActiveSpan(
-      `${this.service}/${method}`,
-      { kind: SpanKind.CLIENT, attributes: attrs },
-      async (span) => {
-        try {
-          if (deadline <= Date.now()) {
-            throw new StagesError(
-              'DEADLINE_EXCEEDED',
-              `${this.service}.${method}: no time left before the call (the caller's deadline has passed)`,
-              { details: { deadline } },
-            );
-          }
-          const metadata = outgoingMetadata(ctx, options.metadata, ctx?.caller ?? this.#options.caller, tags);
-          const mode = this.#methodModes.get(method) ?? this.#mode;
-          const result = await mode.execute(this.#attempts(call, m, deadline, metadata, options.signal));
-          this.#budget.deposit();
-          clientMetrics.calls.add(1, { ...attrs, code: 'OK' });
-          return result as T;
-        } catch (error) {
-          const e = StagesError.from(error);
-          if (m.fallback && fallbackApplies(e)) {
-            clientMetrics.fallbacks.add(1, { ...attrs, code: e.code });
-            span.setAttribute('stages.fallback', e.code);
-            log.debug({ service: this.service, method, code: e.code }, 'fallback answers the call');
-            return (await m.fallback(payload, e)) as T;
-          }
-          recordError(span, e);
-          clientMetrics.calls.add(1, { ...attrs, code: e.code });
-          clientMetrics.errors.add(1, { ...attrs, code: e.code });
-          throw e;
-        } finally {
-          clientMetrics.duration.record(performance.now() - t0, attrs);
-          span.end();
+    return trace.startActiveSpan(attrs.spanName, attrs.spanOptions, async (span): Promise<T> => {
+      try {
+        if (deadline <= Date.now()) {
+          throw new StagesError(
+            'DEADLINE_EXCEEDED',
+            `${this.service}.${method}: no time left before the call (the caller's deadline has passed)`,
+            { details: { deadline } },
+          );
         }
-      },
-    );
+        const metadata = outgoingMetadata(ctx, options.metadata, ctx?.caller ?? this.#options.caller, tags);
+        const mode = this.#methodModes.get(method) ?? this.#mode;
+        const result = await mode.execute(this.#attempts(call, m, deadline, metadata, options.signal));
+        this.#budget.deposit();
+        clientMetrics.calls.add(1, attrs.ok);
+        return result as T;
+      } catch (error) {
+        const e = StagesError.from(error);
+        if (m.fallback && fallbackApplies(e)) {
+          clientMetrics.fallbacks.add(1, { ...attrs.base, code: e.code });
+          span.setAttribute('stages.fallback', e.code);
+          log.debug({ service: this.service, method, code: e.code }, 'fallback answers the call');
+          return (await m.fallback(payload, e)) as T;
+        }
+        recordError(span, e);
+        const failed = { ...attrs.base, code: e.code };
+        clientMetrics.calls.add(1, failed);
+        clientMetrics.errors.add(1, failed);
+        throw e;
+      } finally {
+        clientMetrics.duration.record(performance.now() - t0, attrs.base);
+        span.end();
+      }
+    });
   }
 
   /** Stops following the registry and shuts the breakers down. Transports belong to the caller: not closed. */
@@ -217,32 +215,38 @@ export class ServiceClient {
     metadata: Record<string, string>,
     signal: AbortSignal | undefined,
   ): Attempts {
-    return {
-      service: this.service,
-      method: call.method,
-      idempotent: m.idempotent === true,
-      deadline,
-      retryBudget: this.#budget,
-      select: (exclude) => this.#select(call, exclude),
-      all: () => applyFilters(this.#requiredFilters, this.#pool.providers, call),
-      invoke: (provider, forkSignal) => {
-        const s = signal && forkSignal ? AbortSignal.any([signal, forkSignal]) : (forkSignal ?? signal);
-        const outgoing: OutgoingCall = {
-          service: this.service,
-          method: call.method,
-          payload: call.payload,
-          deadline,
-          metadata,
-          ...(s ? { signal: s } : {}),
-        };
-        return this.#invoke(provider, outgoing);
-      },
-      retrying: (provider, error) => {
-        const code = StagesError.is(error) ? error.code : 'INTERNAL';
-        clientMetrics.retries.add(1, { 'rpc.service': this.service, 'rpc.method': call.method, code });
-        log.debug({ service: this.service, method: call.method, provider: provider.id, code }, 'retrying elsewhere');
-      },
-    };
+    return new CallAttempts(this, call, m.idempotent === true, deadline, metadata, signal);
+  }
+
+  /** @internal for CallAttempts */
+  selectFor(call: CallInfo, exclude: ReadonlySet<string> | undefined): ProviderInstance | undefined {
+    return this.#select(call, exclude);
+  }
+
+  /** @internal for CallAttempts */
+  allFor(call: CallInfo): readonly ProviderInstance[] {
+    return applyFilters(this.#requiredFilters, this.#pool.providers, call);
+  }
+
+  /** @internal for CallAttempts */
+  invokeOn(provider: ProviderInstance, outgoing: OutgoingCall): Promise<unknown> {
+    return this.#invoke(provider, outgoing);
+  }
+
+  #attributesOf(method: string): MethodAttributes {
+    let a = this.#attrs.get(method);
+    if (!a) {
+      // Built once per method: attribute objects on every call are garbage the hot path does not need.
+      const base = { 'rpc.system': 'stages', 'rpc.service': this.service, 'rpc.method': method };
+      a = {
+        base,
+        ok: { ...base, code: 'OK' },
+        spanName: `${this.service}/${method}`,
+        spanOptions: { kind: SpanKind.CLIENT, attributes: base },
+      };
+      this.#attrs.set(method, a);
+    }
+    return a;
   }
 
   #select(call: CallInfo, exclude: ReadonlySet<string> | undefined): ProviderInstance | undefined {
@@ -301,6 +305,69 @@ export class ServiceClient {
     this.#breakers.forget(provider.id);
     this.#balancer.forget?.(provider.id);
     this.#transports.get(provider.protocol)?.release?.(provider);
+  }
+}
+
+interface MethodAttributes {
+  readonly base: Attributes;
+  readonly ok: Attributes;
+  readonly spanName: string;
+  readonly spanOptions: SpanOptions;
+}
+
+/** One call's view for its fault-tolerance mode; a class, not a literal of closures, to keep the hot path lean. */
+class CallAttempts implements Attempts {
+  readonly service: string;
+  readonly method: string;
+  readonly retryBudget: RetryBudget;
+
+  constructor(
+    readonly client: ServiceClient,
+    readonly call: CallInfo,
+    readonly idempotent: boolean,
+    readonly deadline: number,
+    readonly metadata: Record<string, string>,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    this.service = client.service;
+    this.method = call.method;
+    this.retryBudget = client.retryBudget;
+  }
+
+  select(exclude?: ReadonlySet<string>): ProviderInstance | undefined {
+    return this.client.selectFor(this.call, exclude);
+  }
+
+  all(): readonly ProviderInstance[] {
+    return this.client.allFor(this.call);
+  }
+
+  invoke(provider: ProviderInstance, forkSignal?: AbortSignal): Promise<unknown> {
+    const s = this.signal && forkSignal ? AbortSignal.any([this.signal, forkSignal]) : (forkSignal ?? this.signal);
+    const outgoing: OutgoingCall =
+      s === undefined
+        ? {
+            service: this.service,
+            method: this.method,
+            payload: this.call.payload,
+            deadline: this.deadline,
+            metadata: this.metadata,
+          }
+        : {
+            service: this.service,
+            method: this.method,
+            payload: this.call.payload,
+            deadline: this.deadline,
+            metadata: this.metadata,
+            signal: s,
+          };
+    return this.client.invokeOn(provider, outgoing);
+  }
+
+  retrying(provider: ProviderInstance, error: unknown): void {
+    const code = StagesError.is(error) ? error.code : 'INTERNAL';
+    clientMetrics.retries.add(1, { 'rpc.service': this.service, 'rpc.method': this.method, code });
+    log.debug({ service: this.service, method: this.method, provider: provider.id, code }, 'retrying elsewhere');
   }
 }
 

@@ -22,16 +22,17 @@ export class FailoverMode implements FaultTolerance {
   }
 
   async execute(attempts: Attempts): Promise<unknown> {
-    const tried = new Set<string>();
     let provider: ProviderInstance | undefined = attempts.select();
+    let tried: Set<string> | undefined; // only a failed attempt needs one
     let lastError: unknown;
     for (let attempt = 0; provider !== undefined; attempt++) {
-      tried.add(provider.id);
       try {
         return await attempts.invoke(provider);
       } catch (error) {
         lastError = error;
         if (attempt >= this.retries || !this.#mayRetry(error, attempts)) throw error;
+        tried ??= new Set<string>();
+        tried.add(provider.id);
         const next = this.#next(attempts, tried);
         if (next === undefined || !attempts.retryBudget.tryWithdraw()) throw error;
         attempts.retrying(provider, error);

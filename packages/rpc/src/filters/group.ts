@@ -13,6 +13,7 @@ export class GroupFilter implements ProviderFilter {
 
   filter(providers: readonly ProviderInstance[], _call: CallInfo, explain?: ExplainSink): readonly ProviderInstance[] {
     if (this.group === '*') return providers;
+    if (providers.every((p) => (p.group ?? '') === this.group)) return providers;
     const kept = providers.filter((p) => (p.group ?? '') === this.group);
     if (explain) {
       for (const p of providers) {

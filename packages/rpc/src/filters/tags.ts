@@ -14,6 +14,7 @@ export class TagFilter implements ProviderFilter {
   filter(providers: readonly ProviderInstance[], call: CallInfo, explain?: ExplainSink): readonly ProviderInstance[] {
     const tags = call.tags;
     if (tags.length === 0) {
+      if (providers.every((p) => p.tags.length === 0)) return providers;
       const untagged = providers.filter((p) => p.tags.length === 0);
       if (untagged.length === 0) return providers;
       if (explain) {
