@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { createLogger, StagesError } from '@stages/common';
 import { CallCancellation } from '../server/cancellation.js';
 import type { InFlightTracker } from '../server/in-flight.js';
-import type { ServerPipeline } from '../server/pipeline.js';
+import type { IncomingCall, ServerPipeline } from '../server/pipeline.js';
 import { FrameBatcher } from './frame-batcher.js';
 import {
   CANCEL,
@@ -109,26 +109,29 @@ export class MuxServerStream {
     const cancellation = new CallCancellation();
     this.#active.set(id, cancellation);
     this.ctx.inFlight.enter();
-    this.ctx.pipeline
-      .handle(
-        {
-          service,
-          method,
-          payload,
-          metadata: metadata === 0 ? NO_METADATA : metadata,
-          ...(timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {}),
-        },
-        cancellation,
-      )
-      .then(
-        (result) => this.#resolve(id, result),
-        (error: unknown) => this.#reject(id, StagesError.from(error)),
-      )
-      .finally(() => {
-        this.#active.delete(id);
-        this.ctx.inFlight.leave();
-        if (this.stream.readableEnded) this.#endWhenIdle();
-      });
+    const call: IncomingCall = {
+      service,
+      method,
+      payload,
+      metadata: metadata === 0 ? NO_METADATA : metadata,
+      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
+    };
+    this.ctx.pipeline.handle(call, cancellation).then(
+      (result) => {
+        this.#resolve(id, result);
+        this.#done(id);
+      },
+      (error: unknown) => {
+        this.#reject(id, StagesError.from(error));
+        this.#done(id);
+      },
+    );
+  }
+
+  #done(id: number): void {
+    this.#active.delete(id);
+    this.ctx.inFlight.leave();
+    if (this.stream.readableEnded) this.#endWhenIdle();
   }
 
   #resolve(id: number, result: unknown): void {

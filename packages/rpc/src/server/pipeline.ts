@@ -27,7 +27,7 @@ export interface IncomingCall {
   readonly method: string;
   readonly payload: unknown;
   /** Absolute deadline, epoch ms; undefined when the caller set none. */
-  readonly deadline?: number;
+  readonly deadline?: number | undefined;
   /** String metadata as received: traceparent/tracestate, stages-caller, stages-tags, ... */
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -117,13 +117,15 @@ export class ServerPipeline {
   /**
    * Runs one call. Resolves to the handler's result; rejects with a StagesError only, whose message is safe to
    * send to the caller (a non-Stages error becomes INTERNAL 'internal error' and is logged here, with its stack).
+   *
+   * Written without async/await: on Node 20 the call context's AsyncLocalStorage puts hooks on every promise, so
+   * a synchronous handler costs one promise here and an asynchronous one two, instead of seven.
    */
-  async handle(call: IncomingCall, cancellation?: CallCancellation): Promise<unknown> {
+  handle(call: IncomingCall, cancellation?: CallCancellation): Promise<unknown> {
     const entry = this.#services.get(call.service)?.get(call.method);
-    if (entry === undefined) throw this.#unimplemented(call);
+    if (entry === undefined) return Promise.reject(this.#unimplemented(call));
     const started = performance.now();
-    const metrics = this.#metrics;
-    metrics.calls.add(1, entry.attributes);
+    this.#metrics.calls.add(1, entry.attributes);
     const metadata = call.metadata ?? EMPTY_METADATA;
     const parent = metadata.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, metadata);
     const span = this.#tracer.startSpan(
@@ -131,45 +133,83 @@ export class ServerPipeline {
       { kind: SpanKind.SERVER, attributes: entry.attributes, startTime: started + performance.timeOrigin },
       parent,
     );
+    let result: unknown;
+    let remaining = Number.POSITIVE_INFINITY;
+    let acquired = false;
     try {
-      return await this.#run(entry, call, metadata, cancellation, parent, span);
+      // A missing or infinite deadline (no timeout anywhere up the chain) means none.
+      const deadline = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : undefined;
+      if (deadline !== undefined) {
+        remaining = deadline - Date.now();
+        if (remaining <= 0) throw new StagesError('DEADLINE_EXCEEDED', `deadline expired before ${entry.spanName} ran`);
+      }
+      if (cancellation?.cancelled) throw new StagesError('CANCELLED', 'cancelled by the caller');
+      const request = this.#validate(entry, call.payload);
+      this.#acquire(entry);
+      acquired = true;
+      result = this.#invoke(entry, request, cancellation, metadata, deadline, parent, span);
     } catch (thrown) {
-      const error = this.#sanitise(thrown, entry);
-      metrics.error(entry.attributes, error.code);
-      recordError(span, error);
-      throw error;
-    } finally {
-      span.end();
-      metrics.duration.record(performance.now() - started, entry.attributes);
+      if (acquired) this.#release(entry);
+      return Promise.reject(this.#fail(entry, span, started, thrown));
     }
+    if (!isPromiseLike(result)) {
+      this.#release(entry);
+      this.#finish(entry, span, started);
+      return Promise.resolve(result);
+    }
+    const running = result;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer =
+        remaining === Number.POSITIVE_INFINITY
+          ? undefined
+          : setTimeout(() => {
+              if (settled) return;
+              settled = true;
+              const error = new StagesError(
+                'DEADLINE_EXCEEDED',
+                `${entry.spanName} did not finish before its deadline`,
+              );
+              reject(this.#fail(entry, span, started, error));
+            }, remaining);
+      cancellation?.onCancel((error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(this.#fail(entry, span, started, error));
+      });
+      // The slot is held until the handler really ends, even when the caller has stopped waiting: it is still
+      // using what the bulkhead protects, and drain must wait for it.
+      running.then(
+        (value) => {
+          this.#release(entry);
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          this.#finish(entry, span, started);
+          resolve(value);
+        },
+        (thrown: unknown) => {
+          this.#release(entry);
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(this.#fail(entry, span, started, thrown));
+        },
+      );
+    });
   }
 
-  async #run(
-    entry: MethodEntry,
-    call: IncomingCall,
-    metadata: Readonly<Record<string, string>>,
-    cancellation: CallCancellation | undefined,
-    parent: typeof ROOT_CONTEXT,
-    span: Span,
-  ): Promise<unknown> {
-    // A missing or infinite deadline (no timeout anywhere up the chain) means none.
-    const deadline = call.deadline !== undefined && Number.isFinite(call.deadline) ? call.deadline : undefined;
-    let remaining = Number.POSITIVE_INFINITY;
-    if (deadline !== undefined) {
-      remaining = deadline - Date.now();
-      if (remaining <= 0) throw new StagesError('DEADLINE_EXCEEDED', `deadline expired before ${entry.spanName} ran`);
-    }
-    if (cancellation?.cancelled) throw new StagesError('CANCELLED', 'cancelled by the caller');
-
-    let request = call.payload;
+  #validate(entry: MethodEntry, payload: unknown): unknown {
     const schema = entry.descriptor.input;
-    if (schema !== undefined) {
-      const parsed = schema.safeParse(request);
-      if (!parsed.success) throw invalidArgument(entry, parsed.error.issues ?? []);
-      request = parsed.data;
-    }
+    if (schema === undefined) return payload;
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) throw invalidArgument(entry, parsed.error.issues ?? []);
+    return parsed.data;
+  }
 
-    // Bulkheads: the service-wide one and the method's own; both are checked before either is taken.
+  /** Bulkheads: the service-wide one and the method's own; both are checked before either is taken. */
+  #acquire(entry: MethodEntry): void {
     const { serviceBulkhead, bulkhead } = entry;
     if (serviceBulkhead.active >= serviceBulkhead.max || bulkhead.active >= bulkhead.max) {
       this.#metrics.bulkheadRejections.add(1, entry.attributes);
@@ -182,25 +222,28 @@ export class ServerPipeline {
     bulkhead.active++;
     this.#inFlight.enter();
     this.#metrics.inFlight.add(1, entry.attributes);
-    const release = () => {
-      serviceBulkhead.active--;
-      bulkhead.active--;
-      this.#inFlight.leave();
-      this.#metrics.inFlight.add(-1, entry.attributes);
-    };
+  }
 
-    let running: Promise<unknown>;
-    try {
-      running = Promise.resolve(this.#invoke(entry, request, cancellation, metadata, deadline, parent, span));
-    } catch (error) {
-      release();
-      throw error;
-    }
-    // The slot is held until the handler really ends, even when the caller has stopped waiting: it is still
-    // using what the bulkhead protects, and drain must wait for it.
-    running.then(release, release);
-    if (deadline === undefined && cancellation === undefined) return running;
-    return race(running, remaining, cancellation, entry);
+  #release(entry: MethodEntry): void {
+    entry.serviceBulkhead.active--;
+    entry.bulkhead.active--;
+    this.#inFlight.leave();
+    this.#metrics.inFlight.add(-1, entry.attributes);
+  }
+
+  /** Ends the span and records a call that succeeded. */
+  #finish(entry: MethodEntry, span: Span, started: number): void {
+    span.end();
+    this.#metrics.duration.record(performance.now() - started, entry.attributes);
+  }
+
+  /** Records a failed call and returns the sanitised error to send. */
+  #fail(entry: MethodEntry, span: Span, started: number, thrown: unknown): StagesError {
+    const error = this.#sanitise(thrown, entry);
+    this.#metrics.error(entry.attributes, error.code);
+    recordError(span, error);
+    this.#finish(entry, span, started);
+    return error;
   }
 
   #invoke(
@@ -242,32 +285,8 @@ export class ServerPipeline {
   }
 }
 
-function race(
-  running: Promise<unknown>,
-  remainingMs: number,
-  cancellation: CallCancellation | undefined,
-  entry: MethodEntry,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const timer =
-      remainingMs === Number.POSITIVE_INFINITY
-        ? undefined
-        : setTimeout(
-            () => reject(new StagesError('DEADLINE_EXCEEDED', `${entry.spanName} did not finish before its deadline`)),
-            remainingMs,
-          );
-    cancellation?.onCancel(reject);
-    running.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function invalidArgument(
