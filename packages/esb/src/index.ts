@@ -14,3 +14,8 @@ export { OutboxRelay, type OutboxRelayOptions } from './events/outbox-relay.js';
 export { partitionOf } from './events/partition.js';
 export { type RedisStreamsBusOptions, RedisStreamsEventBus } from './events/redis-streams-bus.js';
 export { eventBuses } from './events/resolve.js';
+export { Gateway, type GatewayOptions } from './gateway/gateway.js';
+export { bearerToken, type JwtOptions, JwtVerifier } from './gateway/jwt.js';
+export { PROBLEM_CONTENT_TYPE, type Problem, toProblem } from './gateway/problem.js';
+export type { GatewayRequest, GatewayRoute, HttpMethod, Identity, Schema } from './gateway/route.js';
+export type { ClientDefaults, ServiceCaller } from './gateway/service-callers.js';
