@@ -32,7 +32,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
-describe('stages config CLI against a real ZooKeeper', { timeout: 90_000 }, () => {
+describe('stages config CLI against a real ZooKeeper', { timeout: 180_000 }, () => {
   let zk: ZooKeeperCluster;
   let base: string[];
   const dir = tempDir();
