@@ -83,3 +83,28 @@ describe('telemetry export over OTLP/HTTP', () => {
     }
   });
 });
+
+describe('two apps with telemetry in one process', () => {
+  it('share one SDK, and it stays up until the last of them stops', async () => {
+    const exporter = new tracing.InMemorySpanExporter();
+    const options = (name: string) => ({
+      config: { app: { name }, telemetry: { enabled: true }, admin: { enabled: false } },
+      telemetry: { spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] },
+      handleSignals: false,
+    });
+    const first = await Stages.create({ services: [InventoryService], ...options('first') }).start();
+    const second = await Stages.create({ services: [CatalogService], ...options('second') }).start();
+    try {
+      await first.stop();
+      await second
+        .client<CatalogApi>(CatalogApi, { faultTolerance: 'failfast' })
+        .getProduct({ id: '1' })
+        .catch(() => {});
+      await second.flushTelemetry();
+      expect(exporter.getFinishedSpans().some((s) => s.name === 'catalog/getProduct')).toBe(true);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
+});

@@ -6,6 +6,8 @@ import { createLogger, registerTelemetry } from '@stages/common';
 
 const log = createLogger('core.telemetry');
 
+let active: Telemetry | undefined;
+
 export interface TelemetryOptions {
   readonly serviceName: string;
   readonly serviceVersion?: string;
@@ -32,6 +34,7 @@ export class Telemetry {
   readonly #meterProvider: metrics.MeterProvider;
   readonly #prometheus: PrometheusExporter;
   readonly #unregister: () => void;
+  #shares = 1;
 
   private constructor(
     tracerProvider: node.NodeTracerProvider,
@@ -46,6 +49,13 @@ export class Telemetry {
   }
 
   static async start(options: TelemetryOptions): Promise<Telemetry> {
+    // One SDK per process: the API's globals hold one provider each. A second app in the process (tests, a
+    // gateway beside a service) shares the first one's telemetry instead of failing to register its own.
+    if (active) {
+      log.warn({ serviceName: options.serviceName }, 'telemetry already running in this process: sharing it');
+      active.#shares++;
+      return active;
+    }
     const processors: tracing.SpanProcessor[] = [...(options.spanProcessors ?? [])];
     if (options.otlpUrl) {
       // Loaded only when configured: the exporter pulls in protobuf and http machinery.
@@ -76,7 +86,8 @@ export class Telemetry {
       }),
     });
     log.debug({ serviceName: options.serviceName, otlp: options.otlpUrl ?? null }, 'telemetry started');
-    return new Telemetry(tracerProvider, meterProvider, prometheus, unregister);
+    active = new Telemetry(tracerProvider, meterProvider, prometheus, unregister);
+    return active;
   }
 
   /** Serves the Prometheus text format; mounted at /metrics on the admin server. */
@@ -90,6 +101,8 @@ export class Telemetry {
   }
 
   async shutdown(): Promise<void> {
+    if (--this.#shares > 0) return;
+    if (active === this) active = undefined;
     try {
       await Promise.allSettled([this.#tracerProvider.shutdown(), this.#meterProvider.shutdown()]);
     } finally {
