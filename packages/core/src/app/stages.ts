@@ -1,7 +1,7 @@
 import { createLogger, type ServiceDescriptor, StagesError, tracer, withSpan } from '@stages/common';
 import { AppConfig } from '../config/app-config.js';
 import type { StagesConfig } from '../config/schema.js';
-import { setActiveFeatures } from '../decorators/feature.js';
+import { activeFeatures, setActiveFeatures } from '../decorators/feature.js';
 import type { ReferenceMetadata } from '../decorators/metadata.js';
 import { AppContainer } from '../di/app-container.js';
 import { Features } from '../features/features.js';
@@ -246,7 +246,8 @@ export class Stages {
     await step('container', () => this.container.dispose());
     await step('config', () => this.#config?.close());
     if (this.#telemetry) await step('telemetry', () => this.#telemetry?.shutdown());
-    setActiveFeatures(undefined);
+    // Only if still ours: another app in the process may have started since.
+    if (activeFeatures() === this.features) setActiveFeatures(undefined);
     this.health.setPhase('stopped');
     await step('admin', () => this.#admin?.close());
     this.#emit('stopped');
