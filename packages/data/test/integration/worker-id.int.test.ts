@@ -76,6 +76,8 @@ describe('snowflake worker ids from ZooKeeper', () => {
   it('stops minting while ZooKeeper is unreachable and resumes with the same id when the session survives', async () => {
     const source = new ZooKeeperWorkerId({ connectionString: zk.connectionString, sessionTimeoutMs: 30_000 });
     const ids = await createIdGenerator(source);
+    const seen: (number | undefined)[] = [];
+    source.onChange((id) => seen.push(id));
     const id = ids.workerId;
     expect(typeof id).toBe('number');
     try {
@@ -84,7 +86,11 @@ describe('snowflake worker ids from ZooKeeper', () => {
       expect(() => ids.next()).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
       const node = source.node;
       await zk.servers[0]!.restart();
-      await until('id restored', () => ids.workerId !== undefined, 30_000);
+      await until('id restored', () => ids.workerId !== undefined, 30_000).catch((error) => {
+        throw new Error(
+          `${error.message}; id changes seen: ${JSON.stringify(seen)}; zookeeper: ${zk.servers[0]!.logs(15)}`,
+        );
+      });
       // The session normally survives a short outage and keeps its node and id. On a loaded machine it may
       // expire first; then a fresh node (and id) is drawn instead, which is just as safe.
       if (source.node === node) expect(ids.workerId).toBe(id);
