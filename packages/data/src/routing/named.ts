@@ -1,6 +1,9 @@
 import { StagesError } from '@stages/common';
 import type { DataSource, Dialect, ExecuteResult, QueryOptions, Row } from '../datasource.js';
 import { referencedTables } from '../sql/tables.js';
+import { BoundDataSource } from './bound-datasource.js';
+import { crossDatasource as cross } from './cross-datasource.js';
+import { LazyTransaction } from './lazy-transaction.js';
 
 export interface NamedDataSourcesOptions {
   name?: string;
@@ -130,109 +133,6 @@ export class NamedDataSources implements DataSource {
     owners.delete(bound);
     if (owners.size > 0) throw cross(sql, new Set([bound, ...owners]));
   }
-}
-
-/** A domain's datasource that checks each statement before passing it on. */
-class BoundDataSource implements DataSource {
-  readonly name: string;
-  readonly dialect: Dialect;
-  constructor(
-    readonly inner: DataSource,
-    readonly domain: string,
-    readonly check: (sql: string) => void,
-  ) {
-    this.name = inner.name;
-    this.dialect = inner.dialect;
-  }
-  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
-    this.check(sql);
-    return this.inner.query<T>(sql, params, options);
-  }
-  async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
-    this.check(sql);
-    return this.inner.execute(sql, params, options);
-  }
-  transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
-    return this.inner.transaction((tx) => fn(new BoundDataSource(tx, this.domain, this.check)));
-  }
-  health(): Promise<void> {
-    return this.inner.health();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
-/**
- * Opens the real transaction when the first statement shows which domain it belongs to. The underlying
- * datasource's callback-style transaction is held open until the user's callback settles.
- */
-class LazyTransaction implements DataSource {
-  readonly name: string;
-  readonly dialect: Dialect;
-  #domain: string | undefined;
-  #tx: Promise<DataSource> | undefined;
-  #outcome: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  #committed: Promise<void> | undefined;
-
-  constructor(readonly router: NamedDataSources) {
-    this.name = router.name;
-    this.dialect = router.dialect;
-  }
-
-  async query<T extends object = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]> {
-    return (await this.#open(sql)).query<T>(sql, params, options);
-  }
-
-  async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
-    return (await this.#open(sql)).execute(sql, params, options);
-  }
-
-  transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
-    return fn(this);
-  }
-
-  async health(): Promise<void> {}
-  async close(): Promise<void> {}
-
-  async finish(): Promise<void> {
-    this.#outcome?.resolve();
-    await this.#committed;
-  }
-
-  async abort(error: unknown): Promise<void> {
-    this.#outcome?.reject(error);
-    await this.#committed?.catch(() => {});
-  }
-
-  #open(sql: string): Promise<DataSource> {
-    const domain = this.router.route(sql);
-    if (this.#domain !== undefined && domain !== this.#domain) throw cross(sql, new Set([this.#domain, domain]));
-    if (this.#tx) return this.#tx;
-    this.#domain = domain;
-    const settled = new Promise<void>((resolve, reject) => {
-      this.#outcome = { resolve, reject };
-    });
-    this.#tx = new Promise<DataSource>((resolveTx, rejectTx) => {
-      this.#committed = this.router.datasource(domain).transaction(async (tx) => {
-        resolveTx(tx);
-        await settled;
-      });
-      this.#committed.catch(rejectTx);
-    });
-    return this.#tx;
-  }
-}
-
-function cross(sql: string, owners: Set<string>): StagesError {
-  const list = [...owners];
-  return new StagesError(
-    'CROSS_DATASOURCE',
-    `statement spans datasources ${list.map((o) => `"${o}"`).join(' and ')}; join in code or keep the tables together`,
-    {
-      details: { datasources: list, statement: sql.slice(0, 200) },
-    },
-  );
 }
 
 function config(message: string): StagesError {
