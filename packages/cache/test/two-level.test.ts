@@ -39,6 +39,37 @@ describe('TwoLevelCache (level 2 stood in by a LocalStore)', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('does not load again when a level-2 miss arrives after another load of the key has finished', async () => {
+    for (const l1 of [undefined, false as const]) {
+      const data = new Map<string, string>();
+      const gets: ((value: string | undefined) => void)[] = [];
+      const slow: CacheStore = {
+        name: 'slow',
+        // Each GET reads when sent (as Redis does) and is answered when the test says; SET lands at once.
+        get: (key) => {
+          const value = data.get(key);
+          return new Promise((resolve) => gets.push(() => resolve(value)));
+        },
+        set: async (key, value) => void data.set(key, value),
+        delete: async (key) => void data.delete(key),
+      };
+      const cache = new TwoLevelCache({ l2: slow, ...(l1 === false ? { l1 } : {}) });
+      const { calls, load } = counter(() => 'v');
+      const first = cache.getOrLoad('k', load('k'));
+      const second = cache.getOrLoad('k', load('k')); // its GET is sent now, answered after the first load
+      await Promise.resolve();
+      gets.shift()!(undefined); // first GET: miss -> load -> store
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      gets.shift()!(undefined); // second GET answered late, still "miss"
+      if (l1 === false) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        gets.shift()!(undefined); // its re-read inside the flight sees the stored value
+      }
+      expect(await Promise.all([first, second])).toEqual(['v', 'v']);
+      expect(calls).toHaveLength(1);
+    }
+  });
+
   it('remembers absent values for absentTtlMs, and not at all when it is 0', async () => {
     const cache = new TwoLevelCache({ l2: new LocalStore<string>() });
     const { calls, load } = counter(() => null);
@@ -82,9 +113,11 @@ describe('TwoLevelCache (level 2 stood in by a LocalStore)', () => {
       Array.from({ length: 20 }, () => cache.getOrLoad('k', loader, { ttlMs: 5, staleMs: 60_000 })),
     );
     expect(new Set(served)).toEqual(new Set([1])); // nobody waited for the refresh
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(version).toBe(2); // exactly one refresh
+    for (let waited = 0; cache.peek('k') !== 2 && waited < 5_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(cache.peek('k')).toBe(2);
+    expect(version).toBe(2); // exactly one refresh for the twenty stale reads
     expect(cache.stats().staleServed).toBeGreaterThanOrEqual(20);
   });
 
