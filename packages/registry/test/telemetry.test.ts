@@ -51,10 +51,19 @@ describe('registry telemetry', () => {
     saved.set('orders', [known]);
     await saved.flush();
 
-    const registry = new ZooKeeperRegistry({ connectionString, namespace: 'tele', snapshotDir, connectTimeoutMs: 50 });
+    const warnings: string[] = [];
+    const logger = { warn: (_: unknown, msg: string) => warnings.push(msg), info() {}, debug() {}, error() {} };
+    const registry = new ZooKeeperRegistry({
+      connectionString,
+      namespace: 'tele',
+      snapshotDir,
+      connectTimeoutMs: 50,
+      logger: logger as never,
+    });
     const sub = watch(registry, 'orders');
     const update = await sub.until(() => true, 5_000);
     expect(update).toEqual({ providers: [known], stale: true });
+    expect(warnings).toEqual([expect.stringContaining('serving providers from the snapshot (stale)')]);
     expect(await registry.lookup('orders')).toEqual([known]);
     await expect(registry.lookup('unknown')).rejects.toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
     const gauge = (await collected()).get('stages.registry.stale');

@@ -114,6 +114,7 @@ export class ServiceWatch {
     }
     const present = new Set(names);
     for (const name of this.#cache.keys()) if (!present.has(name)) this.#cache.delete(name);
+    for (const name of this.#dirty) if (!present.has(name)) this.#dirty.delete(name);
     const toRead = names.filter((name) => !this.#cache.has(name) || this.#dirty.has(name));
     for (const name of toRead) this.#dirty.delete(name);
     const changedAt: number[] = [];

@@ -197,7 +197,9 @@ export class ZooKeeperRegistry implements Registry {
       else {
         // Starting up: give the first connection a moment before falling back to the snapshot.
         setTimeout(() => {
-          if (!this.#session.connected && this.#watches.get(service) === created) created.publishStale();
+          if (this.#session.connected || this.#watches.get(service) !== created) return;
+          this.#warnOutage('ZooKeeper unreachable since start: serving providers from the snapshot (stale)');
+          created.publishStale();
         }, this.options.connectTimeoutMs).unref();
       }
     }
@@ -227,6 +229,7 @@ export class ZooKeeperRegistry implements Registry {
       }
     }
     const known = this.#watches.get(service)?.feed.last?.providers ?? this.#snapshot?.get(service);
+    this.#warnOutage('ZooKeeper unreachable: answering lookups from the last known lists (stale)');
     if (known) return known;
     throw new StagesError('REGISTRY_UNAVAILABLE', `ZooKeeper unreachable and no known providers of ${service}`, {
       details: { service },
@@ -327,14 +330,15 @@ export class ZooKeeperRegistry implements Registry {
 
   #onDisconnected(): void {
     if (this.#closed) return;
-    if (!this.#outage) {
-      this.options.logger.warn(
-        { services: this.#watches.size },
-        'ZooKeeper unreachable: serving last known provider lists (stale) until it returns',
-      );
-    }
-    this.#outage = true;
+    this.#warnOutage('ZooKeeper unreachable: serving last known provider lists (stale) until it returns');
     for (const watch of this.#watches.values()) watch.publishStale();
+  }
+
+  /** One warning per outage, not one per service or per retry. */
+  #warnOutage(message: string): void {
+    if (this.#outage) return;
+    this.#outage = true;
+    this.options.logger.warn({ services: this.#watches.size, snapshot: this.#snapshot?.file }, message);
   }
 
   /** Makes ZooKeeper hold what this process means to have registered. */
