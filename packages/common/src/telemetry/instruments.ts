@@ -1,5 +1,6 @@
-import { type Meter, metrics, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { type Meter, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { StagesError } from '../errors/stages-error.js';
+import { lazyMeter } from './lazy-meter.js';
 
 const SCOPE_VERSION = '0.1.0';
 
@@ -12,8 +13,16 @@ export function tracer(scope: string): Tracer {
   return trace.getTracer(`@stages/${scope}`, SCOPE_VERSION);
 }
 
+const meters = new Map<string, Meter>();
+
+/** A meter whose instruments keep working when the SDK is registered after they were created (see lazy-meter). */
 export function meter(scope: string): Meter {
-  return metrics.getMeter(`@stages/${scope}`, SCOPE_VERSION);
+  let m = meters.get(scope);
+  if (m === undefined) {
+    m = lazyMeter(`@stages/${scope}`, SCOPE_VERSION);
+    meters.set(scope, m);
+  }
+  return m;
 }
 
 /** Marks a span failed with the error's stable code as an attribute, then rethrows nothing: the caller does. */

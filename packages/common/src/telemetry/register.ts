@@ -8,6 +8,7 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
+import { rebindMeters } from './lazy-meter.js';
 
 /**
  * Registers an OpenTelemetry SDK's parts with the API instance every Stages package instruments through.
@@ -26,9 +27,11 @@ export function registerTelemetry(parts: {
   propagation.setGlobalPropagator(parts.propagator);
   trace.setGlobalTracerProvider(parts.tracerProvider);
   metrics.setGlobalMeterProvider(parts.meterProvider);
+  rebindMeters();
   return () => {
     trace.disable();
     metrics.disable();
+    rebindMeters();
     propagation.disable();
     context.disable();
   };
