@@ -12,6 +12,11 @@ export { ZooKeeperWorkerId, type ZooKeeperWorkerIdOptions } from './ids/zookeepe
 export { type Migration, migrate } from './migrations.js';
 export { RandomBalancer, type ReplicaBalancer, RoundRobinBalancer, replicaBalancers } from './routing/balancer.js';
 export { NamedDataSources, type NamedDataSourcesOptions } from './routing/named.js';
+export {
+  type MemberConfig,
+  type OpenReadWriteSplitOptions,
+  openReadWriteSplit,
+} from './routing/open-read-write-split.js';
 export { ReadWriteSplit, type ReadWriteSplitOptions } from './routing/read-write.js';
 export type { ReplicaStatus } from './routing/replica-monitor.js';
 export type { ShardingAlgorithm } from './sharding/algorithm.js';

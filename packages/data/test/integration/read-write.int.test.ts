@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { runWithContext } from '@stages/common';
-import { openPostgres, ReadWriteSplit } from '@stages/data';
+import { openReadWriteSplit, type ReadWriteSplit } from '@stages/data';
 import { type PostgresCluster, pgQuery, startPostgres } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -40,21 +40,15 @@ function signalTree(pid: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
 }
 
 function split(maxLagMs: number): Promise<ReadWriteSplit> {
-  return Promise.all([
-    openPostgres({ name: 'main', url: pg.primary.url, role: 'primary', max: 4 }),
-    openPostgres({ name: 'main-replica', url: (pg.replica as { url: string }).url, role: 'replica', max: 4 }),
-  ]).then(
-    ([primary, replica]) =>
-      new ReadWriteSplit({
-        name: 'main',
-        primary,
-        replicas: [replica],
-        healthIntervalMs: 100,
-        healthTimeoutMs: 300,
-        replicaTimeoutMs: 500,
-        maxLagMs,
-      }),
-  );
+  return openReadWriteSplit({
+    name: 'main',
+    primary: { type: 'postgres', url: pg.primary.url, max: 4 },
+    replicas: [{ type: 'postgres', url: pg.replica!.url, max: 4 }],
+    healthIntervalMs: 100,
+    healthTimeoutMs: 300,
+    replicaTimeoutMs: 500,
+    maxLagMs,
+  });
 }
 
 beforeAll(async () => {
@@ -76,6 +70,7 @@ describe('read/write split on a real primary and streaming replica', () => {
   it('sends reads to the replica and writes, hinted reads and transactions to the primary', async () => {
     const reads = await Promise.all([rw.query(WHERE), rw.query(WHERE), rw.query(WHERE)]);
     for (const [row] of reads) expect(row).toEqual({ port: replicaPort, standby: true });
+    expect(rw.replicaStatus()).toEqual([expect.objectContaining({ name: 'main-replica-0', healthy: true, lagMs: 0 })]);
 
     // The INSERT records the port of the server that executed it.
     await rw.execute('INSERT INTO notes (body, port) VALUES ($1, inet_server_port())', ['w1']);
