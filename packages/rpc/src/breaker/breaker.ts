@@ -25,6 +25,12 @@ export interface BreakerOptions {
    * otherwise take thousands of failed calls to reach 50%. Default 5; 0 disables.
    */
   consecutiveFailures?: number;
+  /**
+   * Client-side bulkhead: calls this client may have in flight to one provider. One more is refused at once with
+   * RESOURCE_EXHAUSTED (never sent; failover takes it elsewhere), so one slow provider cannot tie up every
+   * pending call of the process. Default unlimited.
+   */
+  maxConcurrent?: number;
   /** How long it stays open before letting a probe through. Default 10 000 ms. */
   resetTimeoutMs?: number;
   /** Width of the rolling window the error rate is computed over. Default 10 000 ms. */

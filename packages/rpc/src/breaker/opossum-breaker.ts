@@ -26,9 +26,11 @@ export class OpossumBreaker implements ProviderBreaker {
       rollingCountTimeout: options.rollingWindowMs ?? 10_000,
       rollingCountBuckets: options.rollingBuckets ?? 10,
       rollingPercentilesEnabled: false,
+      ...(options.maxConcurrent === undefined ? {} : { capacity: options.maxConcurrent }),
       enableSnapshots: false,
       // errorFilter returning true means "not a failure": business errors pass through without counting.
-      errorFilter: (error: unknown) => !isHealthFailure(error),
+      // A full bulkhead (ESEMLOCKED) is this client's limit, not the provider's health.
+      errorFilter: (error: unknown) => (error as { code?: unknown }).code === 'ESEMLOCKED' || !isHealthFailure(error),
     });
     this.#cb.on('open', () => onState('open'));
     this.#cb.on('halfOpen', () => onState('half-open'));
@@ -52,12 +54,22 @@ export class OpossumBreaker implements ProviderBreaker {
     } catch (error) {
       this.#countFailure(error);
       const code = (error as { code?: unknown }).code;
-      if (!StagesError.is(error) && (code === 'EOPENBREAKER' || code === 'ETIMEDOUT' || code === 'ESEMLOCKED')) {
-        throw new StagesError(
-          code === 'ETIMEDOUT' ? 'DEADLINE_EXCEEDED' : 'CIRCUIT_OPEN',
-          code === 'ETIMEDOUT' ? `${this.name}: breaker timeout` : `${this.name}: circuit breaker is ${this.state}`,
-          { details: { breaker: this.name, state: this.state } },
-        );
+      if (!StagesError.is(error)) {
+        if (code === 'EOPENBREAKER') {
+          throw new StagesError('CIRCUIT_OPEN', `${this.name}: circuit breaker is ${this.state}`, {
+            details: { breaker: this.name, state: this.state, sent: false },
+          });
+        }
+        if (code === 'ESEMLOCKED') {
+          throw new StagesError('RESOURCE_EXHAUSTED', `${this.name}: client bulkhead full`, {
+            details: { breaker: this.name, bulkhead: true, sent: false },
+          });
+        }
+        if (code === 'ETIMEDOUT') {
+          throw new StagesError('DEADLINE_EXCEEDED', `${this.name}: breaker timeout`, {
+            details: { breaker: this.name },
+          });
+        }
       }
       throw error;
     }

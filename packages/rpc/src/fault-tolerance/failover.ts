@@ -10,8 +10,8 @@ export interface FailoverOptions {
 /**
  * On a retryable failure, tries another provider, up to `retries` more times, within the call's deadline and
  * the client's retry budget. Only idempotent methods are retried: a timeout on a `createOrder` may mean the
- * order was created, and trying again elsewhere would create it twice. The one exception is a breaker that
- * refused the call (CIRCUIT_OPEN): the request never left this process, so any method may go elsewhere.
+ * order was created, and trying again elsewhere would create it twice. The exception is a call refused in this
+ * process (open breaker, full client bulkhead): it never left, so any method may go elsewhere.
  */
 export class FailoverMode implements FaultTolerance {
   readonly name = 'failover';
@@ -45,7 +45,8 @@ export class FailoverMode implements FaultTolerance {
   #mayRetry(error: unknown, attempts: Attempts): boolean {
     if (!StagesError.is(error) || !error.retryable) return false;
     if (Date.now() >= attempts.deadline) return false;
-    return attempts.idempotent || error.code === 'CIRCUIT_OPEN';
+    // `sent: false`: refused in this process (open breaker, full bulkhead), so even a non-idempotent call is safe.
+    return attempts.idempotent || error.code === 'CIRCUIT_OPEN' || error.details?.sent === false;
   }
 
   #next(attempts: Attempts, tried: ReadonlySet<string>): ProviderInstance | undefined {

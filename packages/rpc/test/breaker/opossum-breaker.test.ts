@@ -70,6 +70,22 @@ describe('opossum breaker', () => {
   });
 });
 
+describe('client bulkhead', () => {
+  it('refuses a call over maxConcurrent with RESOURCE_EXHAUSTED, unsent, without counting it against the provider', async () => {
+    const b = new OpossumBreaker('p', { maxConcurrent: 2, consecutiveFailures: 1, volumeThreshold: 1 }, () => {});
+    const release: (() => void)[] = [];
+    const slow = () => new Promise<string>((r) => release.push(() => r('ok')));
+    const running = [b.run(slow), b.run(slow)];
+    const error = await b.run(ok).catch((e: StagesError) => e);
+    expect(error).toMatchObject({ code: 'RESOURCE_EXHAUSTED', details: { bulkhead: true, sent: false } });
+    expect(b.state).toBe('closed');
+    for (const r of release) r();
+    await Promise.all(running);
+    await expect(b.run(ok)).resolves.toBe('ok');
+    b.shutdown();
+  });
+});
+
 describe('breaker set', () => {
   it('keeps one breaker per provider, emits state events and explains an open one', async () => {
     const set = new BreakerSet('catalog', new OpossumBreakerFactory({ volumeThreshold: 1 }));
