@@ -23,9 +23,10 @@ export interface RegistryInstruments {
 let bound: { meter: Meter; instruments: RegistryInstruments } | undefined;
 
 /**
- * The instruments, bound to whichever MeterProvider is global now. OpenTelemetry's metrics API has no proxy
- * (unlike tracing): instruments made at import time, before the app registers its SDK, would stay no-ops
- * forever. The SDK hands back the same Meter for the same scope, so this rebinds only when the provider changes.
+ * The instruments, created on first use rather than at import. OpenTelemetry's metrics API has no proxy (unlike
+ * tracing): instruments made before the app registers its SDK would stay no-ops. Common's meters re-bind when
+ * `registerTelemetry` runs; creating late also covers an SDK registered directly through the API, and a meter that
+ * changes identity (a new provider) gets a fresh set.
  */
 export function instruments(): RegistryInstruments {
   const m = meter('registry');
