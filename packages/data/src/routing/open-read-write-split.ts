@@ -1,8 +1,12 @@
 import { type DataSourceConfig, openDataSource } from '../drivers/open.js';
 import { ReadWriteSplit, type ReadWriteSplitOptions } from './read-write.js';
 
-/** A driver config without the name and role, which the split assigns. */
-export type MemberConfig = Omit<DataSourceConfig, 'name' | 'role'> & { url: string };
+/** A driver config without the name and role, which the split assigns (per driver type: Omit distributes). */
+export type MemberConfig = DataSourceConfig extends infer C
+  ? C extends unknown
+    ? Omit<C, 'name' | 'role'>
+    : never
+  : never;
 
 export interface OpenReadWriteSplitOptions extends Omit<ReadWriteSplitOptions, 'primary' | 'replicas'> {
   primary: MemberConfig;
