@@ -19,3 +19,17 @@ export { bearerToken, type JwtOptions, JwtVerifier } from './gateway/jwt.js';
 export { PROBLEM_CONTENT_TYPE, type Problem, toProblem } from './gateway/problem.js';
 export type { GatewayRequest, GatewayRoute, HttpMethod, Identity, Schema } from './gateway/route.js';
 export type { ClientDefaults, ServiceCaller } from './gateway/service-callers.js';
+export { RouteBuilder, route } from './routes/builder.js';
+export type { RouteResult } from './routes/executor.js';
+export { RouteEngine, type RouteEngineOptions } from './routes/route-engine.js';
+export { type RouteSource, staticRoutes } from './routes/route-source.js';
+export type {
+  Condition,
+  Endpoint,
+  Exchange,
+  Expression,
+  From,
+  RouteDefinition,
+  RouteFunction,
+  Step,
+} from './routes/schema.js';
