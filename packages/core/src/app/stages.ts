@@ -182,7 +182,15 @@ export class Stages {
     for (const descriptor of this.#descriptors) {
       const protocol = server.protocolFor?.(descriptor) ?? wiring.server.protocol;
       const instance = providerInstance(descriptor, protocol, this.#address, config, startTime);
-      await wiring.registry.register(instance);
+      try {
+        await wiring.registry.register(instance);
+      } catch (error) {
+        // A registry that keeps the registration as desired state and writes it when the store returns (the
+        // ZooKeeper registry, Dubbo-style failback) must not stop the app starting: the instance serves
+        // consumers that know it (snapshot, static lists) and appears in the registry once it is back.
+        if (!(StagesError.is(error) && error.details?.deferred === true)) throw error;
+        log.warn({ service: descriptor.name, id: instance.id }, 'registry unreachable: registration deferred');
+      }
       this.#registered.push(instance.id);
     }
     this.#emit('registered');
