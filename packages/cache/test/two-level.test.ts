@@ -158,6 +158,16 @@ describe('TwoLevelCache (level 2 stood in by a LocalStore)', () => {
     await expect(cache.invalidate('k1')).resolves.toBeUndefined();
   });
 
+  it('bounds level 1 by bytes (serialised size) and counts evictions', async () => {
+    const cache = new TwoLevelCache({ l1: { maxBytes: 200 } });
+    for (let i = 0; i < 10; i++) await cache.set(`k${i}`, { text: 'x'.repeat(40) }); // ~51 bytes each
+    expect(cache.l1Size().bytes).toBeLessThanOrEqual(200);
+    expect(cache.l1Size().entries).toBe(3);
+    expect(cache.stats().evictions).toBe(7);
+    expect(cache.peek('k9')).toEqual({ text: 'x'.repeat(40) });
+    expect(cache.peek('k0')).toBeUndefined();
+  });
+
   it('rejects bad options with coded errors', () => {
     expect(() => new TwoLevelCache({ ttlMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     expect(() => new TwoLevelCache({ jitter: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
