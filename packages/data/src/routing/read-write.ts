@@ -104,10 +104,14 @@ export class ReadWriteSplit implements DataSource {
     params: readonly unknown[] | undefined,
     options: QueryOptions | undefined,
   ): Promise<T[]> {
-    const rows = await this.primary.query<T>(sql, params, options);
-    // A SELECT that writes (nextval, FOR UPDATE, a writing CTE) counts as a write for read-your-writes.
-    if (!options?.primary) await this.#afterWrite();
-    return rows;
+    // A hinted read is only a read; a statement that writes (INSERT ... RETURNING, nextval, FOR UPDATE, a writing
+    // CTE) counts as a write for read-your-writes, even when it fails: it may have committed before the error.
+    if (isReadStatement(sql)) return this.primary.query<T>(sql, params, options);
+    try {
+      return await this.primary.query<T>(sql, params, options);
+    } finally {
+      await this.#afterWrite();
+    }
   }
 
   async #onReplica<T extends object>(
@@ -135,16 +139,21 @@ export class ReadWriteSplit implements DataSource {
   }
 
   async execute(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<ExecuteResult> {
-    const result = await this.primary.execute(sql, params, options);
-    await this.#afterWrite();
-    return result;
+    try {
+      return await this.primary.execute(sql, params, options);
+    } finally {
+      // Also after a failure: the connection may have dropped after the commit, with the write applied.
+      await this.#afterWrite();
+    }
   }
 
   async transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
     // Everything in a transaction, reads included, runs on the primary's one connection.
-    const result = await this.primary.transaction(fn);
-    await this.#afterWrite();
-    return result;
+    try {
+      return await this.primary.transaction(fn);
+    } finally {
+      await this.#afterWrite();
+    }
   }
 
   async health(): Promise<void> {
