@@ -1,0 +1,92 @@
+import { SHOP_SERVICES } from '../services/index.js';
+import { parseProfile, profilePath, readProfileText, SHOP_DIR } from './profile.js';
+import { type RunningShop, runShop } from './run-shop.js';
+import { provideServers } from './servers.js';
+
+export interface LaunchOptions {
+  stage: number;
+  profile?: string;
+  port: number;
+  services?: string[];
+  gateway: boolean;
+}
+
+/** Set by a launcher for the processes it starts: the resolved server addresses, so a child starts nothing. */
+const CHILD_VARS = 'SHOP_VARS';
+
+/**
+ * Starts the shop at a stage: the servers the profile needs (unless the environment names them), then the
+ * shop itself (one process, or one per service at stage 12), and stops all of it on SIGINT/SIGTERM.
+ */
+export async function launch(options: LaunchOptions): Promise<void> {
+  const path = options.profile ?? profilePath(options.stage);
+  const text = readProfileText(path);
+  const inherited = process.env[CHILD_VARS];
+  const servers = inherited
+    ? { vars: JSON.parse(inherited) as Record<string, string>, started: [], stop: async () => {} }
+    : await provideServers(text, `${SHOP_DIR}/data/stage-${options.stage}`);
+  for (const line of servers.started) console.log(`started ${line}`);
+  const stops: (() => Promise<unknown>)[] = [() => servers.stop()];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch((e) => console.error(e));
+  };
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('stopping...');
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const profile = parseProfile(text, servers.vars, path);
+    const all = Object.keys(SHOP_SERVICES);
+    let inProcess = options.services ?? all;
+    if (!inherited && profile.processes) {
+      // Stage 12: every service in its own process(es); this process keeps only the gateway.
+      const { startProcess } = await import('@stages/test-harness');
+      const children = await Promise.all(
+        profile.processes.flatMap((spec) =>
+          Array.from({ length: spec.count ?? 1 }, () =>
+            startProcess({
+              args: [
+                'examples/shop/src/main.ts',
+                '--stage',
+                String(profile.stage),
+                '--services',
+                spec.services.join(','),
+                '--no-gateway',
+                ...(options.profile ? ['--profile', options.profile] : []),
+              ],
+              env: { [CHILD_VARS]: JSON.stringify(servers.vars) },
+              ready: /shop ready/,
+              readyTimeoutMs: 60_000,
+            }).then((handle) => ({ handle, services: spec.services })),
+          ),
+        ),
+      );
+      for (const { handle, services } of children) {
+        stops.push(() => handle.stop());
+        console.log(`started ${services.join(',')} (pid ${handle.pid})`);
+      }
+      inProcess = [];
+    }
+    const shop: RunningShop = await runShop(profile, {
+      services: inProcess,
+      gateway: options.gateway,
+      port: options.port,
+    });
+    stops.push(() => shop.stop());
+    const admin = shop.app.adminAddress;
+    console.log(
+      `shop ready: stage ${profile.stage} (${profile.title}) services=${inProcess.join(',') || '-'} pid=${process.pid}` +
+        (admin ? ` admin=http://127.0.0.1:${admin.port}` : ''),
+    );
+    if (shop.url) console.log(`storefront: ${shop.url}`);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
