@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { StagesError } from '@stages/common';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, ExecuteResult, QueryOptions, Row } from '../datasource.js';
 import { dataError } from '../errors.js';
@@ -49,6 +51,9 @@ export class SqliteDataSource implements DataSource {
   readonly #placeholders = new PlaceholderCache();
   readonly #statements = new Map<string, Statement>();
   #tx: Promise<void> | undefined;
+  // Set inside a transaction callback: a statement sent to the datasource itself from there would wait for the
+  // transaction to end, which waits for the statement. Refuse it instead of hanging.
+  readonly #inTransaction = new AsyncLocalStorage<true>();
   #closed = false;
 
   constructor(db: Database, options: SqliteOptions) {
@@ -60,16 +65,19 @@ export class SqliteDataSource implements DataSource {
   }
 
   async query<T extends object = Row>(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<T[]> {
+    this.#refuseInsideTransaction();
     while (this.#tx) await this.#tx;
     return this.runQuery<T>(sql, params);
   }
 
   async execute(sql: string, params?: readonly unknown[], _options?: QueryOptions): Promise<ExecuteResult> {
+    this.#refuseInsideTransaction();
     while (this.#tx) await this.#tx;
     return this.runExecute(sql, params);
   }
 
   async transaction<T>(fn: (tx: DataSource) => Promise<T>): Promise<T> {
+    this.#refuseInsideTransaction();
     while (this.#tx) await this.#tx;
     let done!: () => void;
     this.#tx = new Promise<void>((resolve) => {
@@ -78,7 +86,7 @@ export class SqliteDataSource implements DataSource {
     try {
       this.#exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(new SqliteTransaction(this));
+        const result = await this.#inTransaction.run(true, () => fn(new SqliteTransaction(this)));
         this.#exec('COMMIT');
         return result;
       } catch (error) {
@@ -140,6 +148,16 @@ export class SqliteDataSource implements DataSource {
       return out;
     } catch (error) {
       throw probe.fail(dataError(this.name, error));
+    }
+  }
+
+  #refuseInsideTransaction(): void {
+    if (this.#inTransaction.getStore()) {
+      throw new StagesError(
+        'FAILED_PRECONDITION',
+        `datasource "${this.name}": statement sent to the datasource from inside its own transaction; use the tx argument`,
+        { details: { datasource: this.name } },
+      );
     }
   }
 

@@ -136,6 +136,9 @@ describe('SQLite driver', () => {
     release();
     await expect(tx).rejects.toThrow('roll back');
     expect(await outside).toEqual([{ n: 0 }]);
+    // Using the datasource instead of tx inside the callback would wait for itself: refused, not hung.
+    await expect(ds.transaction(() => ds.query('SELECT 1'))).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    expect(await ds.query('SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     await ds.close();
   });
 });
