@@ -16,6 +16,14 @@ if (process.env.TELEMETRY === '1') (await import('./telemetry.js')).enableTeleme
 
 type Echo = (seq: number) => Promise<unknown>;
 
+/** Tuning knobs for experiments: MUX_FRAMES (frames per message), MUX_STREAMS (streams per provider). */
+function muxOptions() {
+  return {
+    ...(process.env.MUX_FRAMES ? { framesPerMessage: Number(process.env.MUX_FRAMES) } : {}),
+    ...(process.env.MUX_STREAMS ? { streamsPerProvider: Number(process.env.MUX_STREAMS) } : {}),
+  };
+}
+
 async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
   const provider = {
     id: `127.0.0.1:${PORT}`,
@@ -60,13 +68,13 @@ async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
   }
   if (MODE === 'mux') {
     const { GrpcClientTransport } = await import('@stages/rpc');
-    const t = new GrpcClientTransport();
+    const t = new GrpcClientTransport(muxOptions());
     return { echo: (seq) => t.invoke(provider, call(seq)), close: () => t.close() };
   }
   if (MODE === 'cluster') {
     const { GrpcClientTransport, ServiceClient } = await import('@stages/rpc');
     const { StaticRegistry } = await import('@stages/registry');
-    const t = new GrpcClientTransport();
+    const t = new GrpcClientTransport(muxOptions());
     const registry = new StaticRegistry({ providers: [{ service: 'echo', host: '127.0.0.1', port: PORT }] });
     // Balancer and breaker on (the defaults: weighted random, one opossum breaker per provider), failover mode.
     const client = new ServiceClient({ service: 'echo', registry, transports: [t], timeoutMs: 10_000 });

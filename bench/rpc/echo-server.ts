@@ -27,7 +27,9 @@ if (MODE === 'raw') {
 } else if (MODE === 'stages') {
   const { defineService } = await import('@stages/common');
   const { GrpcServerTransport } = await import('@stages/rpc');
-  const server = new GrpcServerTransport();
+  const server = new GrpcServerTransport(
+    process.env.MUX_FRAMES ? { framesPerMessage: Number(process.env.MUX_FRAMES) } : {},
+  );
   server.expose(
     defineService({
       name: 'echo',

@@ -17,7 +17,7 @@ export interface GrpcClientTransportOptions {
   readonly streamsPerProvider?: number;
   /** Calls in flight on one stream (default 1024); more wait for a slot, their deadline running. */
   readonly maxInFlightPerStream?: number;
-  /** Frames per message before a batch is sent mid-turn (default 32); see FrameBatcher. */
+  /** Frames per message before a batch is sent mid-turn (default 128); see FrameBatcher. */
   readonly framesPerMessage?: number;
   readonly grpcOptions?: ChannelOptions;
 }

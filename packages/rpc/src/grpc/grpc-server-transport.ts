@@ -32,7 +32,7 @@ export interface GrpcServerTransportOptions {
   readonly drainTimeoutMs?: number;
   /** Serve the multiplexed stream (default true). false serves only the unary fallback, like an older peer. */
   readonly streams?: boolean;
-  /** Answers per message before a batch is sent mid-turn (default 32); see FrameBatcher. */
+  /** Answers per message before a batch is sent mid-turn (default 128); see FrameBatcher. */
   readonly framesPerMessage?: number;
   /** Extra grpc-js server options, applied last. */
   readonly grpcOptions?: ChannelOptions;

@@ -148,6 +148,10 @@ export class MuxChannel implements MuxStreamOwner {
     }
   }
 
+  idle(): boolean {
+    return this.#active === 1;
+  }
+
   flushed(frames: number): void {
     this.#options.metrics.framesPerMessage.record(frames);
   }

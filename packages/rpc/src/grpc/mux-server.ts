@@ -154,7 +154,7 @@ export class MuxServerStream {
       );
       return;
     }
-    this.#batcher.push(frame, bytes);
+    this.#batcher.push(frame, bytes, this.#active.size === 1);
   }
 
   #reject(id: number, error: StagesError): void {

@@ -13,6 +13,8 @@ export interface MuxStreamOwner {
   settle(call: PendingCall, error: StagesError | undefined, value?: unknown): void;
   streamClosed(stream: MuxStream, status: StatusObject, pending: PendingCall[], answered: boolean): void;
   flushed(frames: number): void;
+  /** True when this is the only call in flight on the channel (so no batching is possible). */
+  idle(): boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class MuxStream {
     pending.id = id;
     pending.stream = this;
     this.#pending.set(id, pending);
-    this.#batcher.push(frame, bytes);
+    this.#batcher.push(frame, bytes, this.#pending.size === 1 && this.#owner.idle());
   }
 
   /** The caller gave up (deadline, abort): forget the call and tell the server to stop working on it. */

@@ -72,6 +72,20 @@ describe('FrameBatcher', () => {
     expect(messages.map((m) => m.length)).toEqual([4, 4, 2]);
   });
 
+  it('sends a frame that is alone at once, and batches it when others are queued', async () => {
+    const { messages, batcher } = collector();
+    batcher.push(encodeResult(1, 1), undefined, true);
+    expect(messages).toEqual([[[2, 1, 1]]]);
+    batcher.push(encodeResult(2, 2));
+    batcher.push(encodeResult(3, 3), undefined, true);
+    expect(messages).toHaveLength(1);
+    await nextTurn();
+    expect(messages[1]).toEqual([
+      [2, 2, 2],
+      [2, 3, 3],
+    ]);
+  });
+
   it('cuts a batch that would exceed the message size into several messages', async () => {
     const { messages, batcher } = collector(100);
     const frame = encodeResult(1, 'x'.repeat(30)); // ~38 bytes
