@@ -134,3 +134,35 @@ describe('Redis outage (real Redis stopped and restarted)', () => {
     await slow.close();
   });
 });
+
+describe('starting while Redis is down (real Redis, append-only so data survives the restart)', () => {
+  let redis: RedisCluster;
+  beforeAll(async () => {
+    redis = await startRedis({ appendOnly: true });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('starts, serves from the loader, and learns the namespace version once Redis answers', async () => {
+    const first = await TwoLevelCache.create({ redis: { url: redis.primary.url }, namespace: 'catalog' });
+    expect(await first.bumpVersion()).toBe(2);
+    await first.close();
+    await redis.primary.stop();
+
+    const late = await TwoLevelCache.create({
+      redis: { url: redis.primary.url, readyTimeoutMs: 200 },
+      namespace: 'catalog',
+      breaker: { resetMs: 100 },
+    });
+    expect(late.version).toBe(1); // unknown yet: the configured version
+    expect(await late.getOrLoad('a', async () => 'from-db')).toBe('from-db');
+
+    await redis.primary.restart();
+    await until('the bumped version to be learnt', () => {
+      void late.getOrLoad(`probe${Math.random()}`, async () => 1, { absentTtlMs: 0 });
+      return late.version === 2;
+    });
+    await late.close();
+  });
+});

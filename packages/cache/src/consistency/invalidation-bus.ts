@@ -25,6 +25,7 @@ export interface InvalidationBusHandlers {
 }
 
 const log = createLogger('cache.invalidation');
+const SUBSCRIBE_WAIT_MS = 1_000;
 
 /**
  * Level-1 invalidation across instances over Redis pub/sub. Pub/sub is at-most-once, so the bus also reports
@@ -67,11 +68,18 @@ export class InvalidationBus {
       this.#wasReady = true;
     });
     if (this.#subscriber.status === 'ready') this.#wasReady = true;
-    try {
-      await this.#subscriber.subscribe(this.#channel);
-    } catch (error) {
-      // Redis is down at start: ioredis subscribes when it connects (and auto-resubscribes on reconnects).
-      log.warn({ err: (error as Error).message }, 'invalidation subscription deferred until Redis answers');
+    // The subscriber keeps an offline queue, so SUBSCRIBE waits for a connection: wait for it briefly (a cache
+    // that starts with Redis up is subscribed when create() returns), but never block start on a dead Redis.
+    const subscribed = this.#subscriber.subscribe(this.#channel).then(
+      () => true,
+      (error: Error) => {
+        log.warn({ err: error.message }, 'invalidation subscription failed');
+        return false;
+      },
+    );
+    const timer = new Promise<boolean>((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS, false).unref());
+    if (!(await Promise.race([subscribed, timer]))) {
+      log.warn('invalidation subscription deferred until Redis answers');
     }
   }
 
@@ -80,6 +88,7 @@ export class InvalidationBus {
   }
 
   async close(): Promise<void> {
-    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect());
+    // Not quit(): with its offline queue the subscriber would wait for a Redis that may never come back.
+    this.#subscriber.disconnect();
   }
 }

@@ -52,6 +52,7 @@ export class CacheCore {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly defaults: Required<Pick<CacheOptions, 'ttlMs' | 'jitter' | 'staleMs' | 'absentTtlMs' | 'delayedDeleteMs'>>;
   #closed = false;
+  #versionsUnverified = false;
 
   constructor(options: CacheOptions) {
     this.instanceId = options.instanceId ?? randomUUID();
@@ -103,6 +104,7 @@ export class CacheCore {
         // Invalidations sent while we were cut off are lost: every level-1 copy is suspect.
         log.warn('invalidation channel reconnected: clearing level 1');
         for (const ns of this.#namespaces.values()) ns.l1?.clear();
+        this.#refreshVersions(); // a bump may have been among the lost messages
       },
     });
   }
@@ -125,6 +127,8 @@ export class CacheCore {
     ns.resolving ??= (async () => {
       const raw = await this.#l2Call(() => this.#redis!.client.get(bumpKey(ns.name)));
       ns.resolving = undefined;
+      // Unknown while Redis is down: serve under the configured version, and look again once Redis answers.
+      if (raw === FAILED) this.#versionsUnverified = true;
       return ns.setBumps(raw === FAILED ? 0 : Number(raw ?? 0));
     })();
     return ns.resolving;
@@ -195,6 +199,7 @@ export class CacheCore {
           if (this.#pendingDeletes.size > 0) await this.#flushPendingDeletes();
           raw = await this.l2.get(full);
           this.breaker.success();
+          if (this.#versionsUnverified) this.#refreshVersions();
         } catch (error) {
           this.#l2Failed(error);
         }
@@ -446,6 +451,7 @@ export class CacheCore {
         if (this.#pendingDeletes.size > 0) await this.#flushPendingDeletes();
         raw = await this.l2!.get(full);
         this.breaker.success();
+        if (this.#versionsUnverified) this.#refreshVersions();
       } catch (error) {
         this.#l2Failed(error);
       }
@@ -576,11 +582,30 @@ export class CacheCore {
       if (this.#pendingDeletes.size > 0) await this.#flushPendingDeletes();
       const result = await op();
       this.breaker.success();
+      if (this.#versionsUnverified) this.#refreshVersions();
       return result;
     } catch (error) {
       this.#l2Failed(error);
       return FAILED;
     }
+  }
+
+  #refreshVersions(): void {
+    this.#versionsUnverified = false;
+    if (this.#redis === undefined) return;
+    const client = this.#redis.client;
+    let failed = false;
+    const reads = [...this.#namespaces.values()].map((ns) =>
+      client
+        .get(bumpKey(ns.name))
+        .then((raw) => ns.setBumps(Number(raw ?? 0)))
+        .catch(() => {
+          failed = true;
+        }),
+    );
+    void Promise.all(reads).then(() => {
+      this.#versionsUnverified = failed;
+    });
   }
 
   #l2Failed(error: unknown): void {
@@ -600,17 +625,7 @@ export class CacheCore {
 
   #onBreaker(state: BreakerState, userHook: ((state: BreakerState) => void) | undefined): void {
     instruments.breakerTransitions.add(1, { state });
-    if (state === 'closed') {
-      // Bumps may have happened while we could not hear them.
-      for (const ns of this.#namespaces.values()) {
-        if (this.#redis !== undefined) {
-          void this.#redis.client
-            .get(bumpKey(ns.name))
-            .then((raw) => ns.setBumps(Number(raw ?? 0)))
-            .catch(() => undefined);
-        }
-      }
-    }
+    if (state === 'closed') this.#refreshVersions(); // bumps may have happened while we could not hear them
     userHook?.(state);
   }
 }
