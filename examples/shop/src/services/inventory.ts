@@ -4,7 +4,7 @@ import { ShopInfra } from '../infra/shop-infra.js';
 import type { InventoryApi, OrderLine } from './api.js';
 
 const lines = z
-  .array(z.object({ productId: z.string().min(1), quantity: z.number().int().min(1).max(100) }))
+  .array(z.object({ productId: z.string().min(1), quantity: z.number().int().min(1).max(10_000) }))
   .min(1)
   .max(50);
 

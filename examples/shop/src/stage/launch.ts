@@ -24,7 +24,7 @@ export async function launch(options: LaunchOptions): Promise<void> {
   const inherited = process.env[CHILD_VARS];
   const servers = inherited
     ? { vars: JSON.parse(inherited) as Record<string, string>, started: [], stop: async () => {} }
-    : await provideServers(text, `${SHOP_DIR}/data/stage-${options.stage}`);
+    : await provideServers(text, process.env.SHOP_DATA_DIR ?? `${SHOP_DIR}/data/stage-${options.stage}`);
   for (const line of servers.started) console.log(`started ${line}`);
   const stops: (() => Promise<unknown>)[] = [() => servers.stop()];
   const stopAll = async () => {
@@ -32,9 +32,14 @@ export async function launch(options: LaunchOptions): Promise<void> {
   };
   let stopping = false;
   const onSignal = () => {
-    if (stopping) return;
+    // A second Ctrl-C, or a stop that hangs, exits at once: the servers and children die with us (pdeathsig).
+    if (stopping) process.exit(130);
     stopping = true;
-    console.log('stopping...');
+    console.log('stopping... (Ctrl-C again to exit at once)');
+    setTimeout(() => {
+      console.error('stop timed out after 15 s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
     void stopAll().then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);
