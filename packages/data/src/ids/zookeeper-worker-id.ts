@@ -22,6 +22,7 @@ interface ZkClient {
   create(path: string, data: Buffer | null, mode: number, cb: (error: Error | null, path: string) => void): void;
   getChildren(path: string, cb: (error: Error | null, children: string[]) => void): void;
   remove(path: string, version: number, cb: (error: Error | null) => void): void;
+  getSessionTimeout(): number;
 }
 interface ZkModule {
   createClient(
@@ -47,6 +48,7 @@ export class ZooKeeperWorkerId implements WorkerIdSource {
   #client: ZkClient | undefined;
   #node: string | undefined;
   #closed = false;
+  #watchdog: NodeJS.Timeout | undefined;
 
   constructor(options: ZooKeeperWorkerIdOptions) {
     this.#options = options;
@@ -89,6 +91,7 @@ export class ZooKeeperWorkerId implements WorkerIdSource {
 
   async release(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#watchdog);
     // Closing the session deletes the ephemeral node at once (no session-timeout wait).
     this.#client?.close();
     this.#client = undefined;
@@ -102,7 +105,7 @@ export class ZooKeeperWorkerId implements WorkerIdSource {
       retries: 3,
     });
     this.#client = client;
-    client.on('state', (state) => this.#onState(zk, client, state.name));
+    client.on('state', (state) => this.#onState(client, state.name));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         client.close();
@@ -121,25 +124,51 @@ export class ZooKeeperWorkerId implements WorkerIdSource {
     });
   }
 
-  #onState(zk: ZkModule, client: ZkClient, state: string): void {
+  #onState(client: ZkClient, state: string): void {
     if (this.#closed || client !== this.#client) return;
     if (state === 'DISCONNECTED') {
       // The node may expire while we cannot see it: stop minting until we know.
       this.#emit(undefined);
+      // node-zookeeper-client can stall for ever on a handshake the server never answers (seen when a server
+      // restarts). After a session timeout without a connection the session is gone anyway: start over.
+      clearTimeout(this.#watchdog);
+      this.#watchdog = setTimeout(
+        () => this.#renew(client, 'no connection for a session timeout'),
+        client.getSessionTimeout() || (this.#options.sessionTimeoutMs ?? 10_000),
+      );
+      this.#watchdog.unref();
     } else if (state === 'SYNC_CONNECTED' && this.#node) {
+      clearTimeout(this.#watchdog);
       const seq = sequenceOf(this.#node.slice(this.#node.lastIndexOf('/') + 1));
       this.#emit(seq % MAX_WORKERS);
     } else if (state === 'EXPIRED') {
-      this.#emit(undefined);
-      this.#node = undefined;
-      client.close();
-      log.warn('ZooKeeper session expired; acquiring a new worker id');
-      this.acquire().then(
-        (id) => this.#emit(id),
-        (error) => log.error({ err: error }, 'could not re-acquire a worker id'),
-      );
+      this.#renew(client, 'ZooKeeper session expired');
     }
-    void zk;
+  }
+
+  /** Drops the session (and with it the id) and acquires a new id on a fresh one. */
+  #renew(client: ZkClient, reason: string): void {
+    if (this.#closed || client !== this.#client) return;
+    clearTimeout(this.#watchdog);
+    this.#emit(undefined);
+    this.#node = undefined;
+    this.#client = undefined;
+    client.close();
+    log.warn({ reason }, 'acquiring a new worker id');
+    this.#reacquire();
+  }
+
+  #reacquire(): void {
+    if (this.#closed) return;
+    this.acquire().then(
+      (id) => this.#emit(id),
+      (error) => {
+        log.error({ err: error }, 'could not re-acquire a worker id; retrying in 1 s');
+        this.#client?.close();
+        this.#client = undefined;
+        setTimeout(() => this.#reacquire(), 1000).unref();
+      },
+    );
   }
 
   #emit(id: number | undefined): void {

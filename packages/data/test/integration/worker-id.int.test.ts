@@ -74,7 +74,7 @@ describe('snowflake worker ids from ZooKeeper', () => {
   });
 
   it('stops minting while ZooKeeper is unreachable and resumes with the same id when the session survives', async () => {
-    const source = new ZooKeeperWorkerId({ connectionString: zk.connectionString, sessionTimeoutMs: 30_000 });
+    const source = new ZooKeeperWorkerId({ connectionString: zk.connectionString, sessionTimeoutMs: 6000 });
     const ids = await createIdGenerator(source);
     const seen: (number | undefined)[] = [];
     source.onChange((id) => seen.push(id));
