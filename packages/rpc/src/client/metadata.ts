@@ -1,4 +1,4 @@
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, type Span, trace } from '@opentelemetry/api';
 import type { CallContext } from '@stages/common';
 import { CALLER_KEY, TAGS_KEY } from '../server/incoming-metadata.js';
 
@@ -7,6 +7,7 @@ import { CALLER_KEY, TAGS_KEY } from '../server/incoming-metadata.js';
  * active (client) span, who is calling, and the routing tags, so the next hop can route and trace the same way.
  */
 export function outgoingMetadata(
+  span: Span,
   ctx: CallContext | undefined,
   extra: Readonly<Record<string, string>> | undefined,
   caller: string | undefined,
@@ -14,7 +15,7 @@ export function outgoingMetadata(
 ): Record<string, string> {
   const md: Record<string, string> = { ...ctx?.metadata, ...extra };
   // Inject after copying: the incoming traceparent must be replaced by this span's, not kept.
-  propagation.inject(context.active(), md);
+  propagation.inject(trace.setSpan(context.active(), span), md);
   if (caller !== undefined) md[CALLER_KEY] = caller;
   if (tags.length > 0) md[TAGS_KEY] = tags.join(',');
   else delete md[TAGS_KEY];
