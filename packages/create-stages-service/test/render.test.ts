@@ -20,6 +20,7 @@ describe('renderProject', () => {
         'k8s/kustomization.yaml',
         'k8s/pdb.yaml',
         'k8s/service.yaml',
+        'k8s/stages.yaml',
         'package.json',
         'src/main.ts',
         'src/service.ts',
