@@ -53,7 +53,7 @@ describe('ServerPipeline', () => {
     expect(error).toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(error.message).toMatch(/name/);
     expect(error.message).toMatch(/age/);
-    expect((error.details?.fields as { path: string }[]).map((f: { path: string }) => f.path).sort()).toEqual([
+    expect((error.details!.fields as { path: string }[]).map((f: { path: string }) => f.path).sort()).toEqual([
       'age',
       'name',
     ]);
