@@ -34,7 +34,7 @@ describe('cluster against three provider processes in ZooKeeper', () => {
       breakerOptions: {
         volumeThreshold: 5,
         errorThresholdPercentage: 50,
-        resetTimeoutMs: 1_000,
+        resetTimeoutMs: 1_500,
         rollingWindowMs: 1_000,
       },
       methods: { whoami: { idempotent: true } },
@@ -81,10 +81,10 @@ describe('cluster against three provider processes in ZooKeeper', () => {
     await sick.handle.waitFor(/sick/);
     await until(() => states.some((s) => s.providerId === sick.id && s.state === 'open'), 5_000, 'breaker open');
 
-    // While open (reset timeout 1 s) the sick provider gets no calls at all.
+    // While open (reset timeout 1.5 s) the sick provider gets no calls at all.
     const attemptsAtOpen = transport.attempts.get(sick.id) ?? 0;
     const okAtOpen = load.result.ok;
-    await sleep(600);
+    await sleep(500);
     const openWindowAttempts = (transport.attempts.get(sick.id) ?? 0) - attemptsAtOpen;
     expect(load.result.ok - okAtOpen).toBeGreaterThan(50);
 
