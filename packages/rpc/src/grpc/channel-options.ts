@@ -18,6 +18,10 @@ export function clientChannelOptions(
     // Each channel owns its connection, so release() of one provider really closes it (the global pool would
     // keep it for whichever other channel dials the same address).
     'grpc.use_local_subchannel_pool': 1,
+    // grpc-js backs off reconnects up to 120 s by default, so a provider restarted on the same address would stay
+    // unreachable long after it is back. Calls fail fast with UNAVAILABLE meanwhile, so retry soon.
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2_000,
     ...(tls?.serverName ? { 'grpc.ssl_target_name_override': tls.serverName } : {}),
     ...extra,
   };

@@ -170,6 +170,38 @@ describe('gRPC transport limits and failures', () => {
     }
   });
 
+  it('reaches a provider restarted on the same address again within seconds', async () => {
+    const first = await start();
+    const port = portOf(first.output());
+    const client = new GrpcClientTransport();
+    try {
+      const call = caller(client, providerAt(port));
+      await expect(call('echo', 1)).resolves.toBe(1);
+      await first.kill('SIGKILL');
+      // Keep calling while it is down, so the channel's reconnect backoff grows as it would in production.
+      const downUntil = Date.now() + 1500;
+      while (Date.now() < downUntil) {
+        await expect(call('echo', 2, { timeoutMs: 500 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const second = await start({ PORT: String(port) });
+      try {
+        const back = Date.now();
+        await expect
+          .poll(() => call('echo', 3, { timeoutMs: 500 }).catch((e: { code: string }) => e.code), {
+            timeout: 5000,
+            interval: 100,
+          })
+          .toBe(3);
+        expect(Date.now() - back).toBeLessThan(4000);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   it('falls back to unary stages.Mux/Call for a provider without the stream', async () => {
     const provider = await start({ STREAMS: '0' });
     const client = new GrpcClientTransport();
