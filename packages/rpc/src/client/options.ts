@@ -102,6 +102,11 @@ export function validateOptions(options: ServiceClientOptions): Readonly<Service
   if (options.retries !== undefined && !(Number.isInteger(options.retries) && options.retries >= 0)) {
     throw fail('retries', 'expected an integer >= 0', options.retries);
   }
+  for (const [key, value] of Object.entries(options.breakerOptions ?? {})) {
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw fail(`breakerOptions.${key}`, 'expected a number >= 0', value);
+    }
+  }
   for (const [name, m] of Object.entries(options.methods ?? {})) {
     if (m.timeoutMs !== undefined && !positive(m.timeoutMs)) {
       throw fail(`methods.${name}.timeoutMs`, 'expected ms > 0', m.timeoutMs);

@@ -96,7 +96,9 @@ export class ServiceClient {
       new ZoneFilter(o.zone),
       ...(o.filters ?? []),
     ];
-    this.#requiredFilters = this.#filters.filter((f) => !f.preference);
+    // Broadcast reaches every matching provider: preferences do not narrow it, and an open breaker is not
+    // skipped silently but refuses (CIRCUIT_OPEN), so the broadcast's error names the provider it missed.
+    this.#requiredFilters = this.#filters.filter((f) => !f.preference && f.name !== 'breaker');
     this.#budget = new RetryBudget(o.retryBudget);
     this.#timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#pool = new ProviderPool(o.registry, o.service, (p) => this.#release(p));

@@ -31,6 +31,7 @@ describe('options', () => {
     expect(bad({ timeoutMs: -1 })).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(bad({ methods: { get: { timeoutMs: 0 } } })).toThrowError(/methods\.get\.timeoutMs/);
     expect(bad({ version: '^nope' })).toThrowError(/version/);
+    expect(bad({ breakerOptions: { resetTimeoutMs: -5 } })).toThrowError(/breakerOptions\.resetTimeoutMs/);
     expect(bad({ balancer: 'fastest' })).toThrowError(expect.objectContaining({ code: 'UNKNOWN_PLUGIN' }));
   });
 });

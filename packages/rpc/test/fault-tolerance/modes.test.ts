@@ -150,6 +150,20 @@ describe('broadcast', () => {
     expect(transport.calls.map((c) => c.provider).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('does not skip a provider whose breaker is open: the error names it', async () => {
+    const { transport, client } = setup(2, {
+      faultTolerance: 'broadcast',
+      breaker: 'opossum',
+      breakerOptions: { consecutiveFailures: 1 },
+    });
+    transport.on('p1', unavailable);
+    await expect(client.call('get', {})).rejects.toBeTruthy();
+    expect(client.breakers.stateOf('p1')).toBe('open');
+    const error = (await client.call('get', {}).catch((e) => e)) as StagesError;
+    expect(error.details!.failed).toEqual([expect.objectContaining({ id: 'p1', code: 'CIRCUIT_OPEN' })]);
+    expect(error.details!.succeeded).toEqual(['p0']);
+  });
+
   it('fails when any provider fails, saying which', async () => {
     const { transport, client } = setup(3, { faultTolerance: 'broadcast' });
     transport.on('p1', unavailable);
