@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 
+// The cache, data and event types a service needs, so it imports only @stages/core (see docs/integrations.md).
+export { type CacheStats, TwoLevelCache, TwoLevelCache as Cache } from '@stages/cache';
 // Service authors import only @stages/core: what they need from common is re-exported here.
 export {
   type CallContext,
@@ -26,11 +28,28 @@ export {
   type WireError,
   withSpan,
 } from '@stages/common';
+export {
+  type DataSource,
+  type Dialect,
+  type ExecuteResult,
+  type Migration,
+  migrate,
+  type QueryOptions,
+  type Row,
+} from '@stages/data';
+export type { EventBus, EventHandler, EventMessage, PublishOptions, Subscription } from '@stages/esb';
 export { type ApiToken, defineApi, isApiToken } from './api-token.js';
 export type { StagesOptions, StopHook } from './app/options.js';
 export { type LifecycleEvent, Stages } from './app/stages.js';
 export { AppConfig, type ConfigHandle } from './config/app-config.js';
-export { type StagesConfig, type StagesConfigInput, StagesConfigSchema } from './config/schema.js';
+export {
+  type CacheConfig,
+  type DataSourceSettings,
+  type EventsConfig,
+  type StagesConfig,
+  type StagesConfigInput,
+  StagesConfigSchema,
+} from './config/schema.js';
 export { Feature } from './decorators/feature.js';
 export type {
   Fallback,
@@ -48,6 +67,15 @@ export { Features, type Flags, type FlagValue } from './features/features.js';
 export { bucketOf } from './features/rollout.js';
 export { AdminServer } from './health/admin-server.js';
 export { Health, type HealthCheck, type Phase } from './health/health.js';
+export {
+  AppCache,
+  Cacheable,
+  type CacheableOptions,
+  CacheEvict,
+  type CacheEvictOptions,
+} from './integrations/cache.js';
+export { DataSources, DEFAULT_DATASOURCE, InjectDataSource } from './integrations/datasources.js';
+export { Events, Subscribe, type SubscribeOptions } from './integrations/events.js';
 export { createProxy, type Remote } from './references/proxy.js';
 export type { ReferenceClient, ReferenceSpec } from './references/reference-client.js';
 export {

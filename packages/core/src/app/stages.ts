@@ -1,3 +1,4 @@
+import type { TwoLevelCache } from '@stages/cache';
 import { createLogger, type ServiceDescriptor, StagesError, tracer, withSpan } from '@stages/common';
 import { AppConfig } from '../config/app-config.js';
 import type { StagesConfig } from '../config/schema.js';
@@ -7,6 +8,9 @@ import { AppContainer } from '../di/app-container.js';
 import { Features } from '../features/features.js';
 import { AdminServer } from '../health/admin-server.js';
 import { Health } from '../health/health.js';
+import type { DataSources } from '../integrations/datasources.js';
+import type { Events } from '../integrations/events.js';
+import { Integrations } from '../integrations/integrations.js';
 import { createReferenceClient, referenceSpec } from '../references/create-client.js';
 import { createProxy } from '../references/proxy.js';
 import type { ReferenceClient } from '../references/reference-client.js';
@@ -42,6 +46,7 @@ export class Stages {
   readonly container = new AppContainer();
   #config: AppConfig | undefined;
   #wiring: Wiring | undefined;
+  #integrations: Integrations | undefined;
   #telemetry: Telemetry | undefined;
   #admin: AdminServer | undefined;
   #adminAddress: { host: string; port: number } | undefined;
@@ -95,6 +100,26 @@ export class Stages {
   /** Calls being served right now (what a drain waits for). */
   inFlight(): number {
     return this.#wiring?.server.inFlight() ?? 0;
+  }
+
+  /** The app's two-level cache (`cache` in config; level 1 only without Redis). Also injectable by its class. */
+  get cache(): TwoLevelCache {
+    return this.#started().cache.root;
+  }
+
+  /** The app's named datasources (`datasources` in config). Also injectable, or one by `@InjectDataSource`. */
+  get dataSources(): DataSources {
+    return this.#started().dataSources;
+  }
+
+  /** The app's event bus (`events` in config). Also injectable as `Events`. */
+  get events(): Events {
+    return this.#started().events;
+  }
+
+  #started(): Integrations {
+    if (!this.#integrations) throw new StagesError('FAILED_PRECONDITION', 'app not started');
+    return this.#integrations;
   }
 
   get descriptors(): readonly ServiceDescriptor[] {
@@ -165,11 +190,15 @@ export class Stages {
     this.#wiring = wiring;
     this.container.root.register(Stages as never, { useValue: this });
     this.container.root.register(Features, { useValue: this.features });
+    const integrations = await Integrations.open(config, this.container);
+    this.#integrations = integrations;
+    integrations.scan(this.#definitions);
+    const instanceFor = integrations.instances((def) => this.container.instanceFor(def));
     this.container.prepare(this.#definitions, (ref) => createProxy(this.#newClient(ref)));
     this.container.warm(this.#definitions);
 
     for (const def of this.#definitions) {
-      const descriptor = toDescriptor(def, () => this.container.instanceFor(def), config.services[def.name]);
+      const descriptor = toDescriptor(def, () => instanceFor(def), config.services[def.name]);
       wiring.server.expose(descriptor);
       this.#descriptors.push(descriptor);
     }
@@ -194,12 +223,20 @@ export class Stages {
       this.#registered.push(instance.id);
     }
     this.#emit('registered');
+    // After registration, as Spring starts listeners once the context is refreshed: handlers may call references.
+    const subscribed = await integrations.subscribe(this.#definitions, instanceFor);
 
     if (this.options.handleSignals !== false) this.#removeSignals = onShutdownSignals(() => this.stop());
     this.health.setPhase('ready');
     this.#emit('ready');
     log.info(
-      { mode: wiring.mode, services: [...names], address: this.#address, admin: this.#adminAddress ?? null },
+      {
+        mode: wiring.mode,
+        services: [...names],
+        address: this.#address,
+        admin: this.#adminAddress ?? null,
+        subscriptions: subscribed,
+      },
       'stages app started',
     );
     return this;
@@ -232,6 +269,8 @@ export class Stages {
         log.error({ err: error, step: name }, 'stop step failed');
       }
     };
+    // Event handlers stop first: a message taken now would be handled while the app closes around it.
+    await step('unsubscribe', () => this.#integrations?.unsubscribe());
     if (wiring) {
       // Deregister first: a consumer still picking this instance after the server stops would see UNAVAILABLE.
       for (const id of this.#registered.splice(0)) await step('deregister', () => wiring.registry.deregister(id));
@@ -249,6 +288,8 @@ export class Stages {
       this.#emit('clients-closed');
     }
     for (const hook of this.#stopHooks.splice(0).reverse()) await step('onStop', hook);
+    // After the hooks, which may still flush through them (an outbox relay, a final write).
+    await step('integrations', () => this.#integrations?.close());
     this.#emit('hooks-done');
     if (wiring?.ownsRegistry) await step('registry', () => wiring.registry.close());
     await step('container', () => this.container.dispose());

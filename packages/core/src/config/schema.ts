@@ -11,6 +11,104 @@ const methodOverrides = z
   .object({ maxConcurrency: z.number().int().positive().optional(), timeoutMs: z.number().positive().optional() })
   .strict();
 
+const positiveMs = z.number().int().min(0);
+
+/** `cache`: one two-level cache per app. Without `redis` it is level 1 only (this process's LRU, stage 1). */
+const cacheSection = z
+  .object({
+    /** `redis://...`, or connection options (`{ url | host/port | sentinels | cluster, commandTimeoutMs, ioredis }`). */
+    redis: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    /** Level 1 bounds, per namespace; `false` turns level 1 off. */
+    local: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            maxEntries: z.number().int().positive().optional(),
+            maxBytes: z.number().int().positive().optional(),
+            ttlMs: positiveMs.optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    ttlMs: positiveMs.optional(),
+    jitter: z.number().min(0).max(1).optional(),
+    staleMs: positiveMs.optional(),
+    absentTtlMs: positiveMs.optional(),
+    lock: z
+      .union([z.boolean(), z.object({ ttlMs: positiveMs.optional(), waitMs: positiveMs.optional() }).strict()])
+      .optional(),
+    invalidation: z.boolean().optional(),
+    channel: z.string().min(1).optional(),
+    delayedDeleteMs: positiveMs.optional(),
+    /** Versions per namespace: raising one drops every entry of that namespace (keys are `name:vN:key`). */
+    namespaces: z.record(z.string(), z.object({ version: z.number().int().min(0) }).strict()).optional(),
+  })
+  .strict();
+
+const replica = z.union([
+  z.string().min(1),
+  z.object({ url: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }).strict(),
+]);
+
+/** One named datasource; with `replicas` it is a read/write split (writes and read-your-writes on the primary). */
+const datasourceSection = z
+  .object({
+    /** Inferred from the URL scheme when absent (`postgres://`, `mysql://`, `sqlite:`). */
+    driver: z.enum(['sqlite', 'postgres', 'mysql']).optional(),
+    url: z.string().min(1).optional(),
+    /** SQLite file (`:memory:` for a private in-memory database). */
+    file: z.string().min(1).optional(),
+    pool: z
+      .object({
+        max: z.number().int().positive().optional(),
+        idleTimeoutMs: positiveMs.optional(),
+        connectionTimeoutMs: positiveMs.optional(),
+      })
+      .strict()
+      .optional(),
+    queryTimeoutMs: z.number().int().positive().optional(),
+    /** Driver options passed through as they are (e.g. SQLite `wal`, PostgreSQL `statementTimeoutMs`). */
+    options: z.record(z.string(), z.unknown()).optional(),
+    replicas: z.array(replica).optional(),
+    maxLagMs: positiveMs.optional(),
+    healthIntervalMs: z.number().int().positive().optional(),
+    replicaTimeoutMs: z.number().int().positive().optional(),
+    readYourWrites: z.enum(['wal', 'primary']).optional(),
+    balancer: z.enum(['round-robin', 'random']).optional(),
+    /** The datasource `@InjectDataSource()` without a name gets. Default: the only one, or the one named `default`. */
+    default: z.boolean().optional(),
+  })
+  .strict()
+  .refine((d) => d.url !== undefined || d.file !== undefined, { message: 'give "url" or "file"' })
+  .refine((d) => d.file === undefined || d.driver === undefined || d.driver === 'sqlite', {
+    message: '"file" is for the sqlite driver; give "url" for postgres and mysql',
+  });
+
+/** `events.transport`: in-process (default), Redis Streams or Kafka. Extra fields go to the bus as options. */
+const eventTransport = z.union([
+  z.enum(['inproc', 'in-process']),
+  z.object({ type: z.enum(['inproc', 'in-process']) }).passthrough(),
+  z.object({ type: z.literal('redis-streams'), url: z.string().min(1) }).passthrough(),
+  z.object({ type: z.literal('kafka'), brokers: z.array(z.string().min(1)).min(1) }).passthrough(),
+]);
+
+const eventsSection = z
+  .object({
+    transport: eventTransport.default('inproc'),
+    /** Defaults for every `@Subscribe` (each may override): retries before the dead-letter topic, back-off. */
+    subscribe: z
+      .object({
+        maxAttempts: z.number().int().positive().optional(),
+        backoffMs: positiveMs.optional(),
+        maxBackoffMs: positiveMs.optional(),
+        from: z.enum(['earliest', 'latest']).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /**
  * The app's configuration, validated once when loaded (a wrong field fails start with CONFIG_INVALID naming it).
  * Leaving out `registry` and `server` is monolith mode: in-memory registry and in-process calls.
@@ -108,8 +206,17 @@ export const StagesConfigSchema = z
       })
       .strict()
       .default({ enabled: false, prometheus: true }),
+    /** The app's two-level cache (docs/integrations.md). Absent: level 1 only. */
+    cache: cacheSection.optional(),
+    /** Named datasources (docs/integrations.md). Absent: one SQLite file, `.stages/data/<app>.db`, opened on first use. */
+    datasources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), datasourceSection).optional(),
+    /** The app's event bus and `@Subscribe` handlers (docs/integrations.md). Absent: in-process. */
+    events: eventsSection.optional(),
   })
   .passthrough();
 
 export type StagesConfig = z.infer<typeof StagesConfigSchema>;
 export type StagesConfigInput = z.input<typeof StagesConfigSchema>;
+export type CacheConfig = z.infer<typeof cacheSection>;
+export type DataSourceSettings = z.infer<typeof datasourceSection>;
+export type EventsConfig = z.infer<typeof eventsSection>;

@@ -1,0 +1,88 @@
+import { TwoLevelCache } from '@stages/cache';
+import { createLogger } from '@stages/common';
+import type { StagesConfig } from '../config/schema.js';
+import type { AppContainer } from '../di/app-container.js';
+import type { ServiceDefinition } from '../scanner/scan-service.js';
+import { AppCache, hasCacheMethods } from './cache.js';
+import { checkInjectedDataSources, DataSources, dataSourceToken, requestedDataSources } from './datasources.js';
+import { Events } from './events.js';
+
+const log = createLogger('core.integrations');
+
+type InstanceFor = (def: ServiceDefinition) => { instance: object; release?: () => unknown };
+
+/**
+ * Cache, datasources and event bus built from config, as Spring Boot's auto-configuration does: present in
+ * every app, each with a monolith default (level-1 cache, a lazily opened SQLite file, an in-process bus),
+ * injectable by class (`TwoLevelCache`, `DataSources`, `Events`) or `@InjectDataSource(name)`.
+ */
+export class Integrations {
+  readonly #cached = new Set<Function>();
+
+  private constructor(
+    readonly cache: AppCache,
+    readonly dataSources: DataSources,
+    readonly events: Events,
+  ) {}
+
+  static async open(config: StagesConfig, container: AppContainer): Promise<Integrations> {
+    const cache = await AppCache.open(config.cache, config.app.name);
+    let dataSources: DataSources;
+    try {
+      dataSources = await DataSources.open(config.datasources, config.app.name);
+    } catch (error) {
+      await cache.close().catch(() => {});
+      throw error;
+    }
+    const integrations = new Integrations(cache, dataSources, new Events(config.events));
+    cache.activate();
+    const root = container.root;
+    root.register(TwoLevelCache, { useValue: cache.root });
+    root.register(DataSources as never, { useValue: dataSources });
+    root.register(Events, { useValue: integrations.events });
+    for (const name of requestedDataSources()) {
+      // A factory, not a value: an unknown name fails when a class asks for it, with the configured names.
+      root.register(dataSourceToken(name), { useFactory: () => dataSources.get(name) });
+    }
+    return integrations;
+  }
+
+  /**
+   * Checks the datasources the services ask for exist, and reads what @stages/cache recorded on the services,
+   * so their instances get this app's cache.
+   */
+  scan(definitions: readonly ServiceDefinition[]): void {
+    checkInjectedDataSources(
+      definitions.map((d) => d.cls),
+      this.dataSources,
+    );
+    for (const def of definitions) if (hasCacheMethods(def.cls)) this.#cached.add(def.cls);
+    if (this.#cached.size > 0) log.debug({ services: this.#cached.size }, 'services with cached methods');
+  }
+
+  /** Wraps the container's instance factory: instances with cached methods are stamped with this app's cache. */
+  instances(instanceFor: InstanceFor): InstanceFor {
+    return (def) => {
+      const result = instanceFor(def);
+      if (this.#cached.has(def.cls)) this.cache.stamp(result.instance);
+      return result;
+    };
+  }
+
+  subscribe(definitions: readonly ServiceDefinition[], instanceFor: InstanceFor): Promise<number> {
+    return this.events.subscribeServices(definitions, instanceFor);
+  }
+
+  unsubscribe(): Promise<void> {
+    return this.events.unsubscribeAll();
+  }
+
+  /** Bus, then cache, then pools (handlers and hooks may still have used them); each closed even if one fails. */
+  async close(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const closeable of [this.events, this.cache, this.dataSources]) {
+      await closeable.close().catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+}
