@@ -33,4 +33,8 @@ export interface ServerTransport {
   stop(options?: { drainTimeoutMs?: number }): Promise<void>;
   /** Calls running right now (for readiness and drain). */
   inFlight(): number;
+  /** The protocol a provider of this descriptor registers with, when it differs by descriptor (`grpc-idl`). */
+  protocolFor?(service: ServiceDescriptor): string;
+  /** Readiness as the transport reports it to probes and balancers (gRPC health); '' is the whole server. */
+  setServing?(service: string, serving: boolean): void;
 }
