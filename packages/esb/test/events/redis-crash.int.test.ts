@@ -87,3 +87,37 @@ describe('Redis Streams: a consumer killed mid-handler', () => {
     expect(done.has(dlq[0]!.id)).toBe(false);
   });
 });
+
+// A message whose consumer dies every time (it crashes the process, say) must not circle forever: the delivery
+// count Redis keeps becomes the attempt number, and past maxAttempts the message is dead-lettered unhandled.
+describe('Redis Streams: a message that keeps killing its consumers', () => {
+  let redis: RedisCluster;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  it('goes to the DLQ once its delivery count passes maxAttempts, without running the handler again', async () => {
+    const bus = new RedisStreamsEventBus({ url: redis.primary.url, leaseMs: 600, blockMs: 100, partitions: 1 });
+    const topic = `crashy-${process.pid}`;
+    const client = await bus.client();
+    await client.xgroup('CREATE', bus.streamKey(topic, 0), 'g', '$', 'MKSTREAM');
+    const id = await bus.publish(topic, { boom: true });
+    const good = await bus.publish(topic, { boom: false });
+    // Three consumers "died" holding the first message: it was read, claimed twice more, never acknowledged.
+    await client.call('XREADGROUP', 'GROUP', 'g', 'ghost-1', 'COUNT', 1, 'STREAMS', bus.streamKey(topic, 0), '>');
+    const [[entryId]] = (await client.call('XPENDING', bus.streamKey(topic, 0), 'g', '-', '+', 1)) as [string][];
+    await client.call('XCLAIM', bus.streamKey(topic, 0), 'g', 'ghost-2', 0, entryId, 'RETRYCOUNT', 3);
+
+    const handled: unknown[] = [];
+    const dlq: EventMessage[] = [];
+    await bus.subscribe(`${topic}.dlq`, 'ops', (m) => void dlq.push(m), { from: 'earliest' });
+    await bus.subscribe(topic, 'g', (m) => void handled.push(m.id), { maxAttempts: 3 });
+    await until(() => dlq.length === 1 && handled.length === 1, 10_000, 'dead letter and the next message');
+    expect(dlq[0]!.id).toBe(id);
+    expect(dlq[0]!.headers['stages-attempts']).toBe('4');
+    expect(dlq[0]!.headers['stages-error-message']).toMatch(/consumer died 3 times/);
+    expect(handled).toEqual([good]);
+    await bus.close();
+  });
+});

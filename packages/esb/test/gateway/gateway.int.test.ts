@@ -35,6 +35,14 @@ const routes: GatewayRoute[] = [
   { method: 'POST', path: '/limited', service: 'catalog', call: 'whoami', rateLimit: { max: 3, timeWindowMs: 60_000 } },
   {
     method: 'POST',
+    path: '/limited-per-user',
+    service: 'catalog',
+    call: 'whoami',
+    auth: true,
+    rateLimit: { max: 2, timeWindowMs: 60_000 },
+  },
+  {
+    method: 'POST',
     path: '/orders',
     service: 'catalog',
     call: 'placeOrder',
@@ -196,6 +204,14 @@ describe('gateway in front of three provider processes', () => {
     expect(limited.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
     expect(await limited[3]!.json()).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
     expect(Number(limited[3]!.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // Authenticated clients are limited by who they are, not by their (here shared) address.
+    const as = async (user: string) => ({ authorization: `Bearer ${await token(user)}` });
+    const perUser = [];
+    for (const user of ['carol', 'carol', 'carol', 'dave']) {
+      perUser.push((await fetch(`${urls[1]}/limited-per-user`, { method: 'POST', headers: await as(user) })).status);
+    }
+    expect(perUser).toEqual([200, 200, 429, 200]);
 
     const preflight = await fetch(`${base}/orders`, {
       method: 'OPTIONS',
