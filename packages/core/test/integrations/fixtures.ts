@@ -26,6 +26,7 @@ export interface NotesApi {
   add(req: Note): Promise<void>;
   get(req: { id: string }): Promise<Note>;
   rename(req: Note): Promise<void>;
+  addSlowly(req: Note): Promise<void>;
 }
 export const NotesApi = defineApi<NotesApi>('notes');
 
@@ -44,6 +45,13 @@ export class NotesService {
     await this.#schema();
     await this.db.execute('INSERT INTO notes (id, title) VALUES ($1, $2)', [req.id, req.title]);
     await this.events.publish('note.added', req, { key: req.id });
+  }
+
+  /** Still running when stop() begins: the pool must outlive the drain. */
+  @Rpc()
+  async addSlowly(req: Note): Promise<void> {
+    await new Promise((r) => setTimeout(r, 200));
+    await this.add(req);
   }
 
   @Rpc({ idempotent: true })

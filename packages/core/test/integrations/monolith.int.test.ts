@@ -53,7 +53,7 @@ describe('monolith defaults: SQLite file, level-1 cache, in-process events, from
     await until(() => seen.some((s) => s.handler === 'onAdded' && (s.value as { id: string }).id === 'm2'));
   });
 
-  it('closes the pool at stop: the datasource refuses statements afterwards', async () => {
+  it('closes the pool at stop, after a call in flight has drained; statements fail afterwards', async () => {
     const other = await Stages.create({
       services: [NotesService],
       config: {
@@ -64,8 +64,15 @@ describe('monolith defaults: SQLite file, level-1 cache, in-process events, from
       handleSignals: false,
     }).start();
     const ds = other.dataSources.get('main');
-    await expect(ds.query('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
-    await other.stop();
+    const events: string[] = [];
+    other.onLifecycle((e) => events.push(e));
+    // A call in flight when stop() begins finishes its write: pools close only after the drain.
+    const inFlight = other.client<NotesApi>(NotesApi).addSlowly({ id: 's1', title: 'late' });
+    await new Promise((r) => setTimeout(r, 20));
+    const stopping = other.stop();
+    await expect(inFlight).resolves.toBeUndefined();
+    await stopping;
+    expect(events).toEqual(expect.arrayContaining(['drained', 'hooks-done', 'stopped']));
     await expect(ds.query('SELECT 1 AS one')).rejects.toBeDefined();
   });
 });
