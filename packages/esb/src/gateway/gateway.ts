@@ -265,9 +265,13 @@ export class Gateway {
     return { port, url: `http://${host}:${port}` };
   }
 
-  /** Readiness goes 503 first (the proxy stops sending), then in-flight requests finish, then clients close. */
-  async close(): Promise<void> {
+  /**
+   * Readiness goes 503 at once; after `drainMs` (give the balancer's health check that long to notice, default 0)
+   * the listener closes, in-flight requests finish, then the service clients close.
+   */
+  async close(options: { drainMs?: number } = {}): Promise<void> {
     this.#closing = true;
+    if (options.drainMs) await new Promise((r) => setTimeout(r, options.drainMs));
     await this.app.close();
     await Promise.all(this.#ownedCallers.map((c) => c.close?.()));
   }
