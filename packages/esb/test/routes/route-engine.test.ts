@@ -199,3 +199,33 @@ describe('route engine', () => {
     await engine.close();
   });
 });
+
+describe('route engine HTTP source', () => {
+  it('takes path params and query for GET, answers 204 when filtered out, 404 for unknown paths', async () => {
+    const calls: { call: string; payload: unknown }[] = [];
+    const engine = new RouteEngine({ clients: fakeClients(calls) });
+    await engine.apply([
+      route('customer')
+        .fromHttp('GET', '/customers/:id')
+        .filter('$not(hidden = "yes")')
+        .toService('customers', 'get')
+        .build(),
+      route('files')
+        .fromHttp('GET', '/files/*')
+        .transform((b) => ({ id: b['*'] }))
+        .toService('customers', 'get')
+        .build(),
+    ]);
+    const { url } = await engine.listen();
+    const r = await fetch(`${url}/customers/c1?lang=en`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ name: 'customer c1', tier: 'gold' });
+    expect(calls.at(-1)).toEqual({ call: 'customers.get', payload: { id: 'c1', lang: 'en' } });
+    expect((await fetch(`${url}/customers/c1?hidden=yes`)).status).toBe(204);
+    expect(await (await fetch(`${url}/files/a/b%20c`)).json()).toEqual({ name: 'customer a/b c', tier: 'basic' });
+    const missing = await fetch(`${url}/customers`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND', type: 'urn:stages:error:NOT_FOUND' });
+    await engine.close();
+  });
+});
