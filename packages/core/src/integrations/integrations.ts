@@ -37,9 +37,13 @@ export class Integrations {
     const integrations = new Integrations(cache, dataSources, new Events(config.events));
     cache.activate();
     const root = container.root;
-    root.register(TwoLevelCache, { useValue: cache.root });
-    root.register(DataSources as never, { useValue: dataSources });
-    root.register(Events, { useValue: integrations.events });
+    // A registration the author made before start() (a test double) wins over the configured one.
+    const provide = (token: unknown, value: unknown) => {
+      if (!root.isRegistered(token as never)) root.register(token as never, { useValue: value });
+    };
+    provide(TwoLevelCache, cache.root);
+    provide(DataSources, dataSources);
+    provide(Events, integrations.events);
     for (const name of requestedDataSources()) {
       // A factory, not a value: an unknown name fails when a class asks for it, with the configured names.
       root.register(dataSourceToken(name), { useFactory: () => dataSources.get(name) });
