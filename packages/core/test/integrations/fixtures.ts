@@ -21,6 +21,8 @@ export interface Note {
 export const loads = new Map<string, number>();
 /** What the event handlers saw, by handler. */
 export const seen: { handler: string; value: unknown; caller?: string | undefined }[] = [];
+/** Progress of the slow handler: started, then its write committed. */
+export const slow: string[] = [];
 
 export interface NotesApi {
   add(req: Note): Promise<void>;
@@ -68,6 +70,15 @@ export class NotesService {
   @CacheEvict({ namespace: 'note', key: (req: Note) => req.id })
   async rename(req: Note): Promise<void> {
     await this.db.execute('UPDATE notes SET title = $2 WHERE id = $1', [req.id, req.title]);
+  }
+
+  /** Slow enough to be in flight when stop() begins: unsubscribing waits for it, pools outlive it. */
+  @Subscribe('note.slow')
+  async onSlow(value: Note) {
+    slow.push(`started:${value.id}`);
+    await new Promise((r) => setTimeout(r, 200));
+    await this.add(value);
+    slow.push(`written:${value.id}`);
   }
 
   #schema() {

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataSources, Stages, TwoLevelCache } from '@stages/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditService, BrokenService, loads, NotesApi, NotesService, seen } from './fixtures.js';
+import { AuditService, BrokenService, loads, NotesApi, NotesService, seen, slow } from './fixtures.js';
 
 const until = async (check: () => boolean, timeoutMs = 3_000) => {
   const end = Date.now() + timeoutMs;
@@ -74,6 +74,26 @@ describe('monolith defaults: SQLite file, level-1 cache, in-process events, from
     await stopping;
     expect(events).toEqual(expect.arrayContaining(['drained', 'hooks-done', 'stopped']));
     await expect(ds.query('SELECT 1 AS one')).rejects.toBeDefined();
+  });
+
+  it('unsubscribes first at stop, waiting for the handler in flight, whose write still lands', async () => {
+    const other = await Stages.create({
+      services: [NotesService],
+      config: { app: { name: `${name}-c` }, admin: { enabled: false }, datasources: { main: { file: ':memory:' } } },
+      handleSignals: false,
+    }).start();
+    const order: string[] = [];
+    other.onLifecycle((e) => order.push(e));
+    const unsubscribe = other.events.unsubscribeAll.bind(other.events);
+    other.events.unsubscribeAll = async () => {
+      await unsubscribe();
+      order.push(`unsubscribed(${slow.join(',')})`);
+    };
+    await other.events.publish('note.slow', { id: 'h1', title: 'slow' });
+    await until(() => slow.includes('started:h1'));
+    await other.stop();
+    expect(slow).toEqual(['started:h1', 'written:h1']);
+    expect(order.slice(0, 3)).toEqual(['draining', 'unsubscribed(started:h1,written:h1)', 'deregistered']);
   });
 });
 
