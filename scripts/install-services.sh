@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the servers the integration tests start (ZooKeeper, PostgreSQL, Redis) from Debian's packages,
+# Installs the servers the integration tests start (ZooKeeper, PostgreSQL, Redis, nginx) from Debian's packages,
 # only when something is missing. Idempotent and silent when everything is there; `npm test` runs it.
 # No service is enabled or started: the test harness runs its own servers on free ports in temp dirs.
 set -euo pipefail
@@ -15,6 +15,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 have_cmd redis-server || missing+=(redis-server)
 have_cmd java || missing+=(default-jre-headless)
 have_cmd setpriv || missing+=(util-linux)
+# The gateway docs' reverse-proxy test runs the sample nginx config in front of several gateways (stage 4).
+have_cmd nginx || missing+=(nginx-light)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
