@@ -46,6 +46,7 @@ interface MethodEntry {
   readonly bulkhead: Bulkhead;
   readonly spanName: string;
   readonly attributes: Attributes;
+  calls: number;
 }
 
 const log = createLogger('rpc.server');
@@ -74,12 +75,14 @@ export class ServerPipeline {
   expose(service: ServiceDescriptor): void {
     const serviceBulkhead: Bulkhead = { active: 0, max: service.maxConcurrency ?? Number.POSITIVE_INFINITY };
     const methods = new Map<string, MethodEntry>();
+    const previous = this.#services.get(service.name);
     for (const descriptor of service.methods) {
       const fn = (service.handler as Record<string, unknown>)[descriptor.name];
       if (typeof fn !== 'function') {
         throw new StagesError('CONFIG_INVALID', `service ${service.name}: handler has no method ${descriptor.name}`);
       }
-      methods.set(descriptor.name, {
+      const old = previous?.get(descriptor.name);
+      const entry: MethodEntry = {
         service,
         descriptor,
         fn: (fn as (request: unknown) => unknown).bind(service.handler),
@@ -91,8 +94,13 @@ export class ServerPipeline {
           'rpc.service': service.name,
           'rpc.method': descriptor.name,
         }),
-      });
+        // Carried over on re-expose: `calls` is a monotonic counter.
+        calls: old?.calls ?? 0,
+      };
+      methods.set(descriptor.name, entry);
+      this.#metrics.track(entry, old);
     }
+    for (const [name, old] of previous ?? []) if (!methods.has(name)) this.#metrics.untrack(old);
     this.#services.set(service.name, methods);
     this.#descriptors.set(service.name, service);
   }
@@ -125,7 +133,7 @@ export class ServerPipeline {
     const entry = this.#services.get(call.service)?.get(call.method);
     if (entry === undefined) return Promise.reject(this.#unimplemented(call));
     const started = performance.now();
-    this.#metrics.calls.add(1, entry.attributes);
+    entry.calls++;
     const metadata = call.metadata ?? EMPTY_METADATA;
     const parent = metadata.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, metadata);
     const span = this.#tracer.startSpan(
@@ -221,14 +229,12 @@ export class ServerPipeline {
     serviceBulkhead.active++;
     bulkhead.active++;
     this.#inFlight.enter();
-    this.#metrics.inFlight.add(1, entry.attributes);
   }
 
   #release(entry: MethodEntry): void {
     entry.serviceBulkhead.active--;
     entry.bulkhead.active--;
     this.#inFlight.leave();
-    this.#metrics.inFlight.add(-1, entry.attributes);
   }
 
   /** Ends the span and records a call that succeeded. */
