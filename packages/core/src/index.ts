@@ -68,7 +68,6 @@ export { bucketOf } from './features/rollout.js';
 export { AdminServer } from './health/admin-server.js';
 export { Health, type HealthCheck, type Phase } from './health/health.js';
 export {
-  AppCache,
   Cacheable,
   type CacheableOptions,
   CacheEvict,

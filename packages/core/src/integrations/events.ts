@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { createLogger, runWithContext, StagesError } from '@stages/common';
 import type {
   SubscribeOptions as BusSubscribeOptions,
@@ -21,6 +22,11 @@ export interface SubscribeOptions extends BusSubscribeOptions {
    * message. Default `<service>.<method>`: each handler sees every message once per service, not once per instance.
    */
   readonly group?: string;
+  /**
+   * Every instance gets every message (a read model or a local cache kept per process): the group is made
+   * unique to this app instance (`<group>.<app>.<host>-<pid>`). New groups start at `from` (default: new messages only).
+   */
+  readonly broadcast?: boolean;
 }
 
 export interface SubscribeMetadata {
@@ -58,7 +64,10 @@ export class Events implements EventBus {
   #closed = false;
   readonly #subscriptions = new Set<Subscription>();
 
-  constructor(private readonly config: EventsConfig | undefined) {}
+  constructor(
+    private readonly config: EventsConfig | undefined,
+    private readonly appName = 'app',
+  ) {}
 
   /** The transport's own bus (for an OutboxRelay, a Gateway, or anything that takes an EventBus). */
   bus(): Promise<EventBus> {
@@ -97,7 +106,8 @@ export class Events implements EventBus {
         if (typeof (def.cls.prototype as Record<string, unknown>)[sub.method] !== 'function') {
           throw new StagesError('CONFIG_INVALID', `@Subscribe on ${def.name}.${sub.method}: not a method`);
         }
-        const { group = `${def.name}.${sub.method}`, ...options } = sub.options;
+        const { group: named = `${def.name}.${sub.method}`, broadcast, ...options } = sub.options;
+        const group = broadcast ? `${named}.${this.appName}.${hostname()}-${process.pid}` : named;
         const handler = (message: EventMessage) =>
           runWithContext({ metadata: traceHeaders(message.headers), tags: [], state: new Map() }, async () => {
             const { instance, release } = instanceFor(def);

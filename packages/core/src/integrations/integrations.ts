@@ -34,7 +34,7 @@ export class Integrations {
       await cache.close().catch(() => {});
       throw error;
     }
-    const integrations = new Integrations(cache, dataSources, new Events(config.events));
+    const integrations = new Integrations(cache, dataSources, new Events(config.events, config.app.name));
     cache.activate();
     const root = container.root;
     // A registration the author made before start() (a test double) wins over the configured one.

@@ -72,6 +72,12 @@ export class NotesService {
     await this.db.execute('UPDATE notes SET title = $2 WHERE id = $1', [req.id, req.title]);
   }
 
+  /** Every instance keeps its own view: each app gets each message. */
+  @Subscribe('note.added', { broadcast: true })
+  onAddedHere(value: Note) {
+    seen.push({ handler: 'onAddedHere', value });
+  }
+
   /** Slow enough to be in flight when stop() begins: unsubscribing waits for it, pools outlive it. */
   @Subscribe('note.slow')
   async onSlow(value: Note) {

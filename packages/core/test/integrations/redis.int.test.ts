@@ -66,6 +66,9 @@ describe('cache and events on a real Redis, configured in core', () => {
     // Published by instance B, handled by A's audit service (another app, through Redis).
     await notes.add({ id: 'r2', title: 'evented' });
     await until(() => seen.some((s) => s.handler === 'onAdded' && (s.value as { id: string }).id === 'r2'));
+    // broadcast: both instances of the notes service saw it, not one of them.
+    const here = () => seen.filter((s) => s.handler === 'onAddedHere' && (s.value as { id: string }).id === 'r2');
+    await until(() => here().length === 2);
 
     const dead: EventMessage[] = [];
     await a.events.subscribe('note.poison.dlq', 'test-dlq', (m) => void dead.push(m), { from: 'earliest' });
