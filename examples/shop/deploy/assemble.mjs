@@ -20,6 +20,8 @@ for (const dir of ['packages', 'test']) {
     const base = dir === 'test' ? join(dir, 'harness') : join(dir, ws);
     copy(join(base, 'package.json'));
     copy(join(base, 'dist'));
+    // Dependencies npm could not hoist (another version at the root) live beside the workspace.
+    copy(join(base, 'node_modules'));
     if (dir === 'test') break;
   }
 }

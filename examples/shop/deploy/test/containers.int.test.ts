@@ -31,9 +31,14 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function waitReady(port: number, timeoutMs: number): Promise<void> {
+async function waitReady(container: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const { stdout: state } = await podman('inspect', '--format', '{{.State.Status}}', container);
+    if (state.trim() === 'exited') {
+      const { stdout, stderr } = await podman('logs', '--tail', '20', container);
+      throw new Error(`${container} exited before it was ready:\n${stdout}${stderr}`);
+    }
     const status = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1000) })
       .then((r) => r.status)
       .catch(() => 0);
@@ -83,14 +88,14 @@ describe.skipIf(!enabled)('the shop in containers (podman, runc, host network)',
     };
     await timed('containers ready', async () => {
       await Promise.all(SERVICES.map((s, i) => runContainer(s, ports[i] as number, ['--services', s, '--no-gateway'])));
-      await Promise.all([...containers.values()].map((c) => waitReady(c.admin, 120_000)));
+      await Promise.all([...containers.values()].map((c) => waitReady(c.name, c.admin, 120_000)));
       await runContainer('gateway', ports[SERVICES.length] as number, [
         '--services',
         '',
         '--port',
         String(gatewayPort),
       ]);
-      await waitReady(ports[SERVICES.length] as number, 60_000);
+      await waitReady(`${tag}-gateway`, ports[SERVICES.length] as number, 60_000);
     });
   }, 900_000);
 

@@ -246,7 +246,7 @@ export function toYaml(value: unknown, indent = ''): string {
     return entries
       .map(([key, v]) => {
         const k = scalar(key);
-        if (isBlock(v)) return `${indent}${k}:\n${toYaml(v, Array.isArray(v) ? indent : `${indent}  `)}`;
+        if (isBlock(v)) return `${indent}${k}:\n${toYaml(v, `${indent}  `)}`;
         return `${indent}${k}: ${toYaml(v, `${indent}  `)}`;
       })
       .join('');
