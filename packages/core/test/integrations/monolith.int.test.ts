@@ -68,7 +68,7 @@ describe('monolith defaults: SQLite file, level-1 cache, in-process events, from
     other.onLifecycle((e) => events.push(e));
     // A call in flight when stop() begins finishes its write: pools close only after the drain.
     const inFlight = other.client<NotesApi>(NotesApi).addSlowly({ id: 's1', title: 'late' });
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => other.inFlight() === 1);
     const stopping = other.stop();
     await expect(inFlight).resolves.toBeUndefined();
     await stopping;
