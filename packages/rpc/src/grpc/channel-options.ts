@@ -18,6 +18,8 @@ export function clientChannelOptions(
     // Each channel owns its connection, so release() of one provider really closes it (the global pool would
     // keep it for whichever other channel dials the same address).
     'grpc.use_local_subchannel_pool': 1,
+    // Channelz bookkeeping counts every message sent and received; nothing here reads it. grpcOptions can turn it on.
+    'grpc.enable_channelz': 0,
     // grpc-js backs off reconnects up to 120 s by default, so a provider restarted on the same address would stay
     // unreachable long after it is back. Calls fail fast with UNAVAILABLE meanwhile, so retry soon.
     'grpc.initial_reconnect_backoff_ms': 250,

@@ -71,6 +71,8 @@ export class GrpcServerTransport implements ServerTransport {
       // Clients ping idle connections too (to notice a dead server); do not punish them for it.
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': Math.min(keepalive.timeMs, 5_000),
+      // Channelz counts every message; nothing here reads it (grpcOptions can turn it back on).
+      'grpc.enable_channelz': 0,
       ...options.grpcOptions,
     });
     this.#ctx = {
