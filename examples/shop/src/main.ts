@@ -1,7 +1,8 @@
 // The shop's entry point. From the repository root:
 //   npm start                         stage 1: one process, SQLite, in-process calls; prints the storefront URL
 //   npm start -- --stage 12           the same code as separate processes over ZooKeeper and gRPC
-// Options: --stage N, --port P (default 3000; 0 picks one), --services a,b (serve only these), --no-gateway.
+// Options: --stage N, --port P (default 3000; 0 picks one), --services a,b (serve only these), --no-gateway,
+// --zone Z (stage 9), --profile file.yaml (your own stage profile).
 import { parseArgs } from 'node:util';
 import { launch } from './stage/launch.js';
 
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     services: { type: 'string' },
     'no-gateway': { type: 'boolean', default: false },
+    zone: { type: 'string' },
   },
 });
 
@@ -22,6 +24,7 @@ try {
     port: Number(values.port),
     ...(values.services !== undefined ? { services: values.services.split(',').filter(Boolean) } : {}),
     gateway: !values['no-gateway'],
+    ...(values.zone ? { zone: values.zone } : {}),
   });
 } catch (error) {
   console.error(`shop: ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createLogger, Reference, Rpc, Service } from '@stages/core';
+import { createLogger, Features, Reference, Rpc, Service } from '@stages/core';
 import MiniSearch from 'minisearch';
 import { z } from 'zod';
 import { ShopInfra } from '../infra/shop-infra.js';
@@ -18,11 +18,12 @@ export class SearchService implements SearchApi {
   readonly #index = new MiniSearch<Doc>({
     fields: ['name', 'description', 'category'],
     storeFields: ['name', 'category', 'priceCents', 'updatedAt'],
-    searchOptions: { boost: { name: 3, category: 2 }, prefix: true, fuzzy: 0.2 },
+    searchOptions: { boost: { name: 3, category: 2 }, prefix: true },
   });
 
   constructor(
     infra: ShopInfra,
+    private readonly features: Features,
     @Reference(CatalogApi) private readonly catalog: CatalogApi,
   ) {
     infra.onReady(async () => {
@@ -42,7 +43,11 @@ export class SearchService implements SearchApi {
   async search(req: { q: string; limit?: number }) {
     const q = req.q.trim();
     if (q === '') return { hits: [] };
-    const hits = this.#index.search(q).slice(0, req.limit ?? 20);
+    // A feature toggle (stage 11): flip `features.search-fuzzy` in the config center and typo-tolerant matching
+    // starts on every search instance at once, without a restart.
+    const hits = this.#index
+      .search(q, { fuzzy: this.features.isOn('search-fuzzy') ? 0.2 : false })
+      .slice(0, req.limit ?? 20);
     return {
       hits: hits.map((h) => ({
         id: String(h.id),

@@ -1,5 +1,6 @@
 import { SHOP_SERVICES } from '../services/index.js';
 import { parseProfile, profilePath, readProfileText, SHOP_DIR } from './profile.js';
+import { startReverseProxy } from './reverse-proxy.js';
 import { type RunningShop, runShop } from './run-shop.js';
 import { provideServers } from './servers.js';
 
@@ -9,6 +10,8 @@ export interface LaunchOptions {
   port: number;
   services?: string[];
   gateway: boolean;
+  /** Stage 9: the zone this process runs in (overrides the profile's app.zone). */
+  zone?: string;
 }
 
 /** Set by a launcher for the processes it starts: the resolved server addresses, so a child starts nothing. */
@@ -63,25 +66,60 @@ export async function launch(options: LaunchOptions): Promise<void> {
                 '--services',
                 spec.services.join(','),
                 '--no-gateway',
+                ...(spec.zone ? ['--zone', spec.zone] : []),
                 ...(options.profile ? ['--profile', options.profile] : []),
               ],
               env: { [CHILD_VARS]: JSON.stringify(servers.vars) },
               ready: /shop ready/,
               readyTimeoutMs: 60_000,
-            }).then((handle) => ({ handle, services: spec.services })),
+            }).then((handle) => ({ handle, services: spec.services, zone: spec.zone })),
           ),
         ),
       );
-      for (const { handle, services } of children) {
+      for (const { handle, services, zone } of children) {
         stops.push(() => handle.stop());
-        console.log(`started ${services.join(',')} (pid ${handle.pid})`);
+        console.log(`started ${services.join(',')} (pid ${handle.pid})${zone ? ` in zone ${zone}` : ''}`);
       }
       inProcess = [];
+    }
+    if (!inherited && (profile.instances ?? 1) > 1) {
+      // Stage 4: N full copies of the shop, each with its own gateway, behind one reverse proxy.
+      const { startProcess } = await import('@stages/test-harness');
+      const copies = await Promise.all(
+        Array.from({ length: profile.instances ?? 1 }, () =>
+          startProcess({
+            args: [
+              'examples/shop/src/main.ts',
+              '--stage',
+              String(profile.stage),
+              '--port',
+              '0',
+              ...(options.profile ? ['--profile', options.profile] : []),
+            ],
+            env: { [CHILD_VARS]: JSON.stringify(servers.vars) },
+            ready: /storefront: http:\/\/\S+/,
+            readyTimeoutMs: 90_000,
+          }),
+        ),
+      );
+      const upstreams = copies.map((c) => /storefront: (http:\/\/\S+)/.exec(c.output())?.[1] as string);
+      for (const [i, copy] of copies.entries()) {
+        stops.push(() => copy.stop());
+        console.log(`started shop instance ${i + 1} (pid ${copy.pid}) at ${upstreams[i]}`);
+      }
+      const proxy = await startReverseProxy(upstreams, options.port);
+      stops.push(() => proxy.close());
+      console.log(
+        `shop ready: stage ${profile.stage} (${profile.title}) ${copies.length} instances pid=${process.pid}`,
+      );
+      console.log(`storefront: ${proxy.url}`);
+      return;
     }
     const shop: RunningShop = await runShop(profile, {
       services: inProcess,
       gateway: options.gateway,
       port: options.port,
+      ...(options.zone ? { zone: options.zone } : {}),
     });
     stops.push(() => shop.stop());
     const admin = shop.app.adminAddress;
@@ -89,6 +127,7 @@ export async function launch(options: LaunchOptions): Promise<void> {
       `shop ready: stage ${profile.stage} (${profile.title}) services=${inProcess.join(',') || '-'} pid=${process.pid}` +
         (admin ? ` admin=http://127.0.0.1:${admin.port}` : ''),
     );
+    if (shop.esbUrl) console.log(`esb: ${shop.esbUrl}`);
     if (shop.url) console.log(`storefront: ${shop.url}`);
   } catch (error) {
     await stopAll();

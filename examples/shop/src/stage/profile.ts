@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StagesConfigInput } from '@stages/core';
 import { parse } from 'yaml';
-import type { Domain, ShopSettings } from '../infra/settings.js';
+import type { ShopSettings } from '../infra/settings.js';
 
 export const SHOP_DIR = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 
 /** One process of a split stage: which services it serves (stage 12), how many copies. */
 export interface ProcessSpec {
-  services: Domain[] | 'search'[] | string[];
+  services: string[];
   count?: number;
+  /** Stage 9: the zone these processes run in. */
+  zone?: string;
 }
 
 /**
@@ -28,8 +30,8 @@ export interface Profile {
   instances?: number;
   /** Stage 12: one process per entry (services over gRPC, found in ZooKeeper); the gateway stays in the launcher. */
   processes?: ProcessSpec[];
-  /** Stage 13: a legacy partner feed, posted to the ESB. */
-  partnerFeed?: boolean;
+  /** Stage 13: ESB routes (@stages/esb RouteEngine documents), served on their own port next to the gateway. */
+  esbRoutes?: unknown[];
 }
 
 /** `${name}` and `${name:arg}` placeholders: `${pg:shop}`, `${pg-replica:shop}`, `${redis}`, `${zk}`, `${dataDir}`. */

@@ -1,5 +1,5 @@
 import { Stages } from '@stages/core';
-import { Gateway } from '@stages/esb';
+import { Gateway, RouteEngine } from '@stages/esb';
 import { SHOP_ROUTES } from '../gateway/routes.js';
 import { serveStorefront } from '../gateway/storefront.js';
 import type { Domain } from '../infra/settings.js';
@@ -12,6 +12,8 @@ export interface RunningShop {
   app: Stages;
   /** The storefront and JSON API, when this process runs the gateway. */
   url?: string;
+  /** Stage 13: where the ESB's HTTP routes listen. */
+  esbUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -21,7 +23,7 @@ export interface RunningShop {
  */
 export async function runShop(
   profile: Profile,
-  options: { services: readonly string[]; gateway: boolean; port: number },
+  options: { services: readonly string[]; gateway: boolean; port: number; zone?: string },
 ): Promise<RunningShop> {
   const unknown = options.services.filter((s) => !SHOP_SERVICES[s]);
   if (unknown.length)
@@ -40,7 +42,7 @@ export async function runShop(
       : `shop-${options.services.join('-') || 'gateway'}`;
   const app = Stages.create({
     services: options.services.map((s) => SHOP_SERVICES[s]!.cls),
-    config: { ...profile.app, app: { ...profile.app.app, name } },
+    config: { ...profile.app, app: { ...profile.app.app, name, ...(options.zone ? { zone: options.zone } : {}) } },
     handleSignals: false,
   });
   // Services ask for ShopInfra in their constructors; this process's instance answers.
@@ -59,11 +61,17 @@ export async function runShop(
   );
   const gateway = await Gateway.create({ routes: SHOP_ROUTES, clients, jwt: { secret: profile.shop.jwtSecret } });
   const storefront = await serveStorefront(gateway, options.port);
+  // Stage 13: the ESB's routes (from the profile) call the same services through the same clients.
+  const esb = profile.esbRoutes ? new RouteEngine({ clients, bus: infra.bus }) : undefined;
+  await esb?.apply(profile.esbRoutes);
+  const esbUrl = esb ? (await esb.listen({ port: 0 })).url : undefined;
   return {
     app,
     url: storefront.url,
+    ...(esbUrl ? { esbUrl } : {}),
     stop: async () => {
-      // Front door first, so nothing new arrives while the services drain.
+      // Front doors first, so nothing new arrives while the services drain.
+      await esb?.close();
       await storefront.close();
       await app.stop();
     },
