@@ -7,9 +7,11 @@
 //      tag that is not `latest`; a NetworkPolicy exists; container fields are spelled right (the schema
 //      validator ignores unknown fields, so `readinesProbe:` would otherwise pass unnoticed).
 // Prints one line per problem ("FAIL <source> <Kind>/<name>: <what>") and exits 1 if there is any.
-// Usage: node scripts/validate-manifests.mjs [kustomize-dir ...]   (default: the shop's overlays)
+// Usage: node scripts/validate-manifests.mjs [kustomize-dir ...]
+// (default: the shop's overlays, and a scaffolded project's k8s/ when create-stages-service is built)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -201,8 +203,27 @@ export async function main(dirs) {
   return problems.length === 0 ? 0 : 1;
 }
 
+/**
+ * The manifests `npm create stages-service` writes, rendered for a sample project into a temp dir (when the
+ * scaffolder is built: CI builds before validating), so the template is held to the same rules.
+ */
+async function scaffoldedProject() {
+  const dist = join(ROOT, 'packages/create-stages-service/dist/index.js');
+  if (!existsSync(dist)) return undefined;
+  const { renderProject, writeProject } = await import(pathToFileURL(dist).href);
+  const dir = mkdtempSync(join(tmpdir(), 'stages-scaffold-k8s-'));
+  await writeProject(dir, renderProject({ name: 'sample', mode: 'idl', capabilities: ['cache', 'data', 'events'] }));
+  return dir;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
-  const dirs = (args.length > 0 ? args : DEFAULT_DIRS.map((d) => join(ROOT, d))).map((d) => d);
-  process.exitCode = await main(dirs);
+  const dirs = args.length > 0 ? args : DEFAULT_DIRS.map((d) => join(ROOT, d));
+  const scaffolded = args.length > 0 ? undefined : await scaffoldedProject();
+  if (scaffolded) dirs.push(join(scaffolded, 'k8s'));
+  try {
+    process.exitCode = await main(dirs);
+  } finally {
+    if (scaffolded) rmSync(scaffolded, { recursive: true, force: true });
+  }
 }

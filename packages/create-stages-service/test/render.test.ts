@@ -18,6 +18,7 @@ describe('renderProject', () => {
         'config/stages.yaml',
         'k8s/deployment.yaml',
         'k8s/kustomization.yaml',
+        'k8s/network-policy.yaml',
         'k8s/pdb.yaml',
         'k8s/service.yaml',
         'k8s/stages.yaml',

@@ -17,6 +17,7 @@ resources:
   - deployment.yaml
   - service.yaml
   - pdb.yaml
+  - network-policy.yaml
 configMapGenerator:
   - name: ${name}-config
     files:
@@ -112,6 +113,33 @@ spec:
   selector:
     matchLabels:
       app.kubernetes.io/name: ${name}
+`,
+  );
+  files.set(
+    'k8s/network-policy.yaml',
+    `# Only other Stages pods may call this service; Prometheus (namespace "monitoring") may scrape its admin port.
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${name}
+spec:
+  podSelector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/part-of: stages
+      ports:
+        - { port: grpc, protocol: TCP }
+    - from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+      ports:
+        - { port: admin, protocol: TCP }
 `,
   );
   // Inside k8s/: kustomize reads no files above the kustomization's directory.
