@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assembles the Node base images the Dockerfiles name, from the host's own Node, with no registry:
-#   localhost/stages/node:<major>            node + npm + /bin/sh   (build stages: npm ci, tsc)
+#   localhost/stages/node:<major>            node + npm + /bin/sh + env (build stages: npm ci, tsc)
 #   localhost/stages/node:<major>-runtime    node and its libraries only (runtime stages)
 # both also tagged with the full version (e.g. 20.20.2, 20.20.2-runtime). Built `from scratch`: the node
 # binary, the shared libraries `ldd` lists, a passwd/group with the unprivileged user 10001, and /tmp.
@@ -74,8 +74,9 @@ cp -a "$runtime" "$build"
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 mkdir -p "$build/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$build/usr/local/lib/node_modules/npm"
-# npm runs package scripts through /bin/sh; and there is no /usr/bin/env for npm-cli.js' shebang, so wrap it.
+# npm runs package scripts through /bin/sh, and package bins (tsc) start with `#!/usr/bin/env node`.
 copy_with_libs "$build" "$(readlink -f /bin/sh)" /bin/sh
+copy_with_libs "$build" "$(readlink -f /usr/bin/env)" /usr/bin/env
 for tool in npm npx; do
   printf '#!/bin/sh\nexec /usr/local/bin/node /usr/local/lib/node_modules/npm/bin/%s-cli.js "$@"\n' "$tool" >"$build/usr/local/bin/$tool"
   chmod 0755 "$build/usr/local/bin/$tool"
