@@ -122,7 +122,8 @@ export class MuxServerStream {
         this.#done(id);
       },
       (error: unknown) => {
-        this.#reject(id, StagesError.from(error));
+        // A cancelled call's caller has forgotten its id already: nothing to send.
+        if (!cancellation.cancelled) this.#reject(id, StagesError.from(error));
         this.#done(id);
       },
     );
