@@ -21,7 +21,7 @@ export interface ReadWriteSplitOptions {
   /**
    * After a write in a call context, where that context's reads go:
    * - `wal` (PostgreSQL default): to a replica known to have replayed past the write's WAL position, else the
-   *   primary. Costs one extra round trip (`pg_current_wal_lsn()`) per write in a call context.
+   *   primary. Costs one extra round trip (`pg_current_wal_insert_lsn()`) per write in a call context.
    * - `primary` (default elsewhere): to the primary for the rest of the call.
    */
   readYourWrites?: 'wal' | 'primary';
@@ -184,7 +184,10 @@ export class ReadWriteSplit implements DataSource {
     }
     let lsn: bigint | undefined;
     try {
-      const [row] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      // The insert position, not pg_current_wal_lsn() (the write position): with synchronous_commit=off the commit
+      // record may still sit in WAL buffers, so the write position can precede this call's own commit and a
+      // replica that reached it would not yet show the write.
+      const [row] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
       lsn = parseLsn(row?.lsn);
     } catch {
       // Without the position the safe choice is the primary for the rest of the call.
