@@ -198,6 +198,8 @@ export class Stages {
     this.container.warm(this.#definitions);
 
     for (const def of this.#definitions) {
+      // A service with only @Subscribe handlers (a worker) has nothing to serve: not exposed, not registered.
+      if (def.methods.length === 0) continue;
       const descriptor = toDescriptor(def, () => instanceFor(def), config.services[def.name]);
       wiring.server.expose(descriptor);
       this.#descriptors.push(descriptor);

@@ -10,6 +10,7 @@ import {
   SERVICE_KEY,
   type ServiceOptions,
 } from '../decorators/metadata.js';
+import { subscriptionsOf } from '../integrations/events.js';
 
 export type ServiceClass<T = object> = new (...args: never[]) => T;
 
@@ -42,7 +43,9 @@ export function scanService(cls: ServiceClass): ServiceDefinition {
   const service = Reflect.getOwnMetadata(SERVICE_KEY, cls) as ServiceOptions | undefined;
   if (!service) throw new TypeError(`${cls.name} is not decorated with @Service`);
   const methods = (Reflect.getMetadata(RPC_KEY, cls) as RpcMetadata[] | undefined) ?? [];
-  if (methods.length === 0) throw new TypeError(`@Service ${service.name} (${cls.name}) has no @Rpc methods`);
+  if (methods.length === 0 && subscriptionsOf(cls).length === 0) {
+    throw new TypeError(`@Service ${service.name} (${cls.name}) has no @Rpc methods and no @Subscribe handlers`);
+  }
   for (const m of methods) {
     if (typeof (cls.prototype as Record<string, unknown>)[m.name] !== 'function') {
       throw new TypeError(`@Service ${service.name}: @Rpc ${m.name} is not a method`);

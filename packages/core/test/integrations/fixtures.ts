@@ -95,7 +95,6 @@ export class NotesService {
 
 @Service({ name: 'audit' })
 export class AuditService {
-  // A service needs one @Rpc method today (the scanner refuses a class with none).
   @Rpc({ idempotent: true })
   async count() {
     return seen.length;
@@ -121,5 +120,14 @@ export class BrokenService {
   @Rpc()
   async ping() {
     return 'pong';
+  }
+}
+
+/** A worker: only event handlers, nothing to call. It must start, subscribe, and stay out of the registry. */
+@Service({ name: 'mailer' })
+export class MailerService {
+  @Subscribe('note.added', { broadcast: true })
+  onAdded(value: Note) {
+    seen.push({ handler: 'mailer', value });
   }
 }
