@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // Imports point one way (../shared/DESIGN.md): leaves never import @stages/core, and packages form no cycle.
@@ -30,8 +31,11 @@ function importGraph(): Map<string, Set<string>> {
     const deps = new Set<string>();
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]@stages\/([a-z-]+)['"]/g)) {
-        if (m[1] && m[1] !== pkg) deps.add(m[1]);
+      // TypeScript's own scanner: real imports, re-exports and dynamic imports, not text inside strings
+      // (the scaffolder's templates hold `import ... from '@stages/core'` as string content).
+      for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
+        const m = /^@stages\/([a-z-]+)$/.exec(fileName);
+        if (m?.[1] && m[1] !== pkg) deps.add(m[1]);
       }
     }
     graph.set(pkg, deps);
