@@ -11,7 +11,7 @@ describe('JwtVerifier with public keys', () => {
   const server = createServer();
   let fetches = 0;
 
-  const sign = (key: CryptoKey, kid?: string) =>
+  const sign = (key: Parameters<SignJWT['sign']>[0], kid?: string) =>
     new SignJWT({})
       .setProtectedHeader({ alg: 'ES256', ...(kid ? { kid } : {}) })
       .setSubject('svc-billing')

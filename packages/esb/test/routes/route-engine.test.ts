@@ -14,11 +14,11 @@ function fakeClients(log: { call: string; payload: unknown }[], failures: Record
     Object.entries(services).map(([name, methods]) => [
       name,
       {
-        async call(method: string, payload: unknown) {
+        async call<T = unknown>(method: string, payload: unknown): Promise<T> {
           log.push({ call: `${name}.${method}`, payload });
           const f = failures[`${name}.${method}`]?.shift();
           if (f) throw f;
-          return methods[method]!(payload);
+          return methods[method]!(payload) as T;
         },
       },
     ]),
@@ -168,7 +168,10 @@ describe('route engine', () => {
     const dlq: EventMessage[] = [];
     await bus.subscribe('esb.dlq', 'ops', (m) => void dlq.push(m));
     const engine = new RouteEngine({
-      clients: { ...fakeClients(calls, failures), slow: { call: () => new Promise((r) => setTimeout(r, 500)) } },
+      clients: {
+        ...fakeClients(calls, failures),
+        slow: { call: <T>() => new Promise<T>((r) => setTimeout(() => r(undefined as T), 500)) },
+      },
       bus,
     });
     await engine.apply([
