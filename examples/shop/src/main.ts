@@ -27,6 +27,9 @@ try {
     ...(values.zone ? { zone: values.zone } : {}),
   });
 } catch (error) {
-  console.error(`shop: ${(error as Error).message}`);
+  const busy = (error as { code?: string }).code === 'EADDRINUSE';
+  console.error(
+    `shop: ${(error as Error).message}${busy ? ' (another port: --port 3001, or --port 0 for any free one)' : ''}`,
+  );
   process.exit(1);
 }

@@ -81,7 +81,6 @@ describe.skipIf(!enabled)('the shop in containers (podman, runc, host network)',
       const envFlags = Object.entries({
         ...env,
         STAGES__ADMIN__PORT: String(admin),
-        SHOP_ADMIN_PORT: String(admin),
       }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
       await podman('run', '-d', '--name', name, ...RUN_FLAGS, ...envFlags, IMAGE, ...args);
       containers.set(service, { name, admin });

@@ -53,8 +53,8 @@ export class OrderService implements OrderApi {
       status: 'placed',
       createdAt: Date.now(),
     };
-    await this.inventory.reserve({ orderId: order.id, items });
     try {
+      await this.inventory.reserve({ orderId: order.id, items });
       await this.infra.inOrderShard(order.userId, async (tx, orders) => {
         await orders.insert({
           id: order.id,
@@ -67,7 +67,8 @@ export class OrderService implements OrderApi {
         await this.infra.outbox.add(tx, TOPICS.orderPlaced, order, { key: order.userId });
       });
     } catch (error) {
-      // The order never existed: give the stock back (release is idempotent, so a retry is safe too).
+      // The order never existed: give back any stock reserved for it. Also after a failed reserve, which may have
+      // committed before its answer was lost (a timeout); releasing an order id with no reservation does nothing.
       await this.inventory.release({ orderId: order.id }).catch(() => {});
       throw error;
     }

@@ -33,11 +33,15 @@ export async function launch(options: LaunchOptions): Promise<void> {
   const stopAll = async () => {
     for (const stop of stops.splice(0).reverse()) await stop().catch((e) => console.error(e));
   };
-  let stopping = false;
+  let stoppingSince = 0;
   const onSignal = () => {
     // A second Ctrl-C, or a stop that hangs, exits at once: the servers and children die with us (pdeathsig).
-    if (stopping) process.exit(130);
-    stopping = true;
+    // One within a second is the same Ctrl-C arriving twice (from the terminal and forwarded by `stages run`).
+    if (stoppingSince) {
+      if (Date.now() - stoppingSince > 1_000) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
     console.log('stopping... (Ctrl-C again to exit at once)');
     setTimeout(() => {
       console.error('stop timed out after 15 s; exiting');
@@ -76,8 +80,9 @@ export async function launch(options: LaunchOptions): Promise<void> {
           ),
         ),
       );
+      // In parallel: each child drains for up to its grace period, and they do not depend on each other.
+      stops.push(() => Promise.all(children.map((c) => c.handle.stop())));
       for (const { handle, services, zone } of children) {
-        stops.push(() => handle.stop());
         console.log(`started ${services.join(',')} (pid ${handle.pid})${zone ? ` in zone ${zone}` : ''}`);
       }
       inProcess = [];
@@ -103,8 +108,8 @@ export async function launch(options: LaunchOptions): Promise<void> {
         ),
       );
       const upstreams = copies.map((c) => /storefront: (http:\/\/\S+)/.exec(c.output())?.[1] as string);
+      stops.push(() => Promise.all(copies.map((c) => c.stop())));
       for (const [i, copy] of copies.entries()) {
-        stops.push(() => copy.stop());
         console.log(`started shop instance ${i + 1} (pid ${copy.pid}) at ${upstreams[i]}`);
       }
       const proxy = await startReverseProxy(upstreams, options.port);
