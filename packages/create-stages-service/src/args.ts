@@ -22,7 +22,7 @@ Options:
   --with cache,data,events capabilities to wire in (default none)
   --dir <path>             where to write (default ./<name>; must be missing or empty)
   --yes, -y                take defaults instead of asking
-  --local-packages <dir>   depend on @stages/* tarballs in <dir> (offline or unpublished builds)
+  --local-packages <dir>   depend on the @stages/* tarballs in <dir>, copied to vendor/ (offline builds)
   --help, -h               this text`;
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {

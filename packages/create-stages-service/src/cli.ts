@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type ParsedArgs, parseCommandLine, USAGE } from './args.js';
 import type { ProjectOptions } from './options.js';
 import { Prompter } from './prompt.js';
-import { renderProject } from './render.js';
+import { projectCopies, renderProject } from './render.js';
 import { ScaffoldError } from './scaffold-error.js';
 import { nameProblem } from './validate-name.js';
 import { writeProject } from './write-project.js';
@@ -25,7 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const options = await complete(args, io);
     const dir = resolve(io.cwd, args.dir ?? options.name);
-    await writeProject(dir, renderProject(options));
+    await writeProject(dir, renderProject(options), projectCopies(options));
     const shown = args.dir ?? options.name;
     io.stdout.write(
       `Created ${options.name} (${options.mode}${options.capabilities.length ? `, ${options.capabilities.join(', ')}` : ''}) in ${dir}\n\n` +

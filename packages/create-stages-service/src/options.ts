@@ -6,8 +6,9 @@ export interface ProjectOptions {
   readonly mode: Mode;
   readonly capabilities: readonly Capability[];
   /**
-   * Directory of `npm pack` tarballs of @stages/* to depend on instead of the registry (unpublished builds,
-   * offline installs). Absent: registry versions.
+   * `npm pack` tarballs of @stages/* (name -> path) to depend on instead of the registry (unpublished builds,
+   * offline installs). They are copied into the project's vendor/, so it and its image build stay
+   * self-contained. Absent: registry versions.
    */
   readonly localPackages?: ReadonlyMap<string, string>;
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ProjectOptions } from './options.js';
 import { capabilitySource } from './templates/capabilities.js';
 import { localConfig } from './templates/config.js';
@@ -31,4 +32,11 @@ export function renderProject(options: ProjectOptions): Map<string, string> {
   }
   for (const [path, content] of kubernetesFiles(options)) files.set(path, content);
   return files;
+}
+
+/** Files copied as they are (binary), project path -> source path: the vendored @stages tarballs. */
+export function projectCopies(options: ProjectOptions): Map<string, string> {
+  const copies = new Map<string, string>();
+  for (const tarball of options.localPackages?.values() ?? []) copies.set(`vendor/${basename(tarball)}`, tarball);
+  return copies;
 }

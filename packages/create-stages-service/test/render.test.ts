@@ -63,8 +63,9 @@ describe('renderProject', () => {
       localPackages: new Map([['@stages/core', '/packs/stages-core-0.1.0.tgz']]),
     });
     expect(JSON.parse(files.get('package.json') as string).dependencies['@stages/core']).toBe(
-      'file:/packs/stages-core-0.1.0.tgz',
+      'file:vendor/stages-core-0.1.0.tgz',
     );
+    expect(files.get('Dockerfile')).toContain('COPY vendor vendor');
   });
 
   it('emits a Dockerfile whose runtime stage is non-root, exec-form and health-checked on readiness', () => {

@@ -288,7 +288,9 @@ export async function writeK8s(files: ReadonlyMap<string, string>, outDir: strin
 }
 
 export async function loadSpec(path: string): Promise<K8sSpec> {
-  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: K8sSpec };
+  const module = (await import(pathToFileURL(resolve(path)).href).catch((error: Error) => {
+    throw new Error(`cannot load the spec ${path}: ${error.message}`);
+  })) as { default?: K8sSpec };
   const spec = module.default;
   if (!spec || !Array.isArray(spec.units) || typeof spec.args !== 'function') {
     throw new Error(`${path}: the default export must be a spec with app, image, args() and units`);

@@ -15,8 +15,10 @@ ARG RUNTIME_IMAGE=localhost/stages/node:20-runtime
 
 FROM \${NODE_IMAGE} AS build
 WORKDIR /app
+# NPM_CI_FLAGS: e.g. "--offline" with a mounted npm cache (podman build -v ~/.npm:/root/.npm:O).
+ARG NPM_CI_FLAGS=""
 COPY package.json package-lock.json* ./
-RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+${options.localPackages?.size ? 'COPY vendor vendor\n' : ''}RUN npm ci --no-audit --no-fund $NPM_CI_FLAGS || npm install --no-audit --no-fund $NPM_CI_FLAGS
 COPY tsconfig.json ./
 COPY src src
 COPY test test
@@ -34,8 +36,9 @@ ${proto ? 'COPY --from=build /app/proto proto\n' : ''}COPY config config
 USER 10001:10001
 EXPOSE ${SERVER_PORT} ${ADMIN_PORT}
 # Readiness, not liveness: a draining instance reports unhealthy so a balancer stops sending it calls.
+# Follows STAGES__ADMIN__PORT when a run moves the admin port (several containers on the host network).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \\
-  CMD ["node", "-e", "fetch('http://127.0.0.1:${ADMIN_PORT}/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.STAGES__ADMIN__PORT ?? ${ADMIN_PORT}) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/src/main.js"]
 `;

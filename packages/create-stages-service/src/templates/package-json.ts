@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { ProjectOptions } from '../options.js';
 import { VERSIONS } from '../versions.js';
 
@@ -11,7 +12,7 @@ export function packageJson(options: ProjectOptions): string {
   dependencies.zod = VERSIONS.zod;
   // Installing from tarballs: every @stages package core pulls in must come from them too, or npm asks the
   // registry for the transitive ones. Direct file: dependencies satisfy core's "0.1.0" ranges by deduplication.
-  for (const [name, tarball] of options.localPackages ?? []) dependencies[name] = `file:${tarball}`;
+  for (const [name, tarball] of options.localPackages ?? []) dependencies[name] = `file:vendor/${basename(tarball)}`;
   const devDependencies: Record<string, string> = {
     '@types/node': VERSIONS.typesNode,
     typescript: VERSIONS.typescript,
