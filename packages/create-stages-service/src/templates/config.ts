@@ -35,7 +35,8 @@ server:
 registry:
   type: zookeeper
   options:
-    connectionString: zookeeper-0.zookeeper:2181,zookeeper-1.zookeeper:2181,zookeeper-2.zookeeper:2181
+    # The ensemble's client Service (the Stages shop's manifests define one named zookeeper).
+    connectionString: zookeeper:2181
 admin:
   host: 0.0.0.0
   port: ${ADMIN_PORT}
