@@ -38,25 +38,31 @@ export function addIdlService(server: Server, descriptor: ServiceDescriptor, ctx
         return;
       }
       const cancellation = new CallCancellation();
-      call.on('cancelled', () => cancellation.cancel());
-      const deadline = toEpochMs(call.getDeadline());
+      let finished = false;
+      // grpc-js also reports 'cancelled' after a call completed normally: only an unfinished call is cancelled.
+      call.on('cancelled', () => {
+        if (!finished) cancellation.cancel();
+      });
       ctx.inFlight.enter();
-      ctx.pipeline
-        .handle(
-          {
-            service: descriptor.name,
-            method: stagesName,
-            payload: call.request,
-            metadata: stringMetadata(call.metadata),
-            ...(deadline === undefined ? {} : { deadline }),
-          },
-          cancellation,
-        )
-        .then(
-          (result) => callback(null, result ?? {}),
-          (error: unknown) => callback(toGrpcError(StagesError.from(error))),
-        )
-        .finally(() => ctx.inFlight.leave());
+      const incoming = {
+        service: descriptor.name,
+        method: stagesName,
+        payload: call.request,
+        metadata: stringMetadata(call.metadata),
+        deadline: toEpochMs(call.getDeadline()),
+      };
+      ctx.pipeline.handle(incoming, cancellation).then(
+        (result) => {
+          finished = true;
+          ctx.inFlight.leave();
+          callback(null, result ?? {});
+        },
+        (error: unknown) => {
+          finished = true;
+          ctx.inFlight.leave();
+          callback(toGrpcError(StagesError.from(error)));
+        },
+      );
     };
   }
   server.addService(definition, implementation);

@@ -195,31 +195,39 @@ export function serveUnaryFrame(ctx: MuxServerContext) {
     }
     const [, , service, method, timeoutMs, metadata, payload] = frame as RequestFrame;
     const cancellation = new CallCancellation();
-    call.on('cancelled', () => cancellation.cancel());
+    let finished = false;
+    // grpc-js also reports 'cancelled' after a call completed normally: only an unfinished call is cancelled.
+    call.on('cancelled', () => {
+      if (!finished) cancellation.cancel();
+    });
     ctx.inFlight.enter();
-    ctx.pipeline
-      .handle(
-        {
-          service,
-          method,
-          payload,
-          metadata: metadata === 0 ? NO_METADATA : metadata,
-          ...(timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {}),
-        },
-        cancellation,
-      )
-      .then(
-        (result) => {
-          try {
-            answer(encodeResult(0, result));
-          } catch (error) {
-            answer(
-              encodeError(0, new StagesError('INTERNAL', 'the result cannot be serialised', { cause: error }).toWire()),
-            );
-          }
-        },
-        (error: unknown) => answer(encodeError(0, StagesError.from(error).toWire())),
-      )
-      .finally(() => ctx.inFlight.leave());
+    const incoming: IncomingCall = {
+      service,
+      method,
+      payload,
+      metadata: metadata === 0 ? NO_METADATA : metadata,
+      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
+    };
+    ctx.pipeline.handle(incoming, cancellation).then(
+      (result) => {
+        finished = true;
+        ctx.inFlight.leave();
+        let frame: string;
+        try {
+          frame = encodeResult(0, result);
+        } catch (error) {
+          frame = encodeError(
+            0,
+            new StagesError('INTERNAL', 'the result cannot be serialised', { cause: error }).toWire(),
+          );
+        }
+        answer(frame);
+      },
+      (error: unknown) => {
+        finished = true;
+        ctx.inFlight.leave();
+        answer(encodeError(0, StagesError.from(error).toWire()));
+      },
+    );
   };
 }

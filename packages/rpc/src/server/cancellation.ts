@@ -7,21 +7,32 @@ import { StagesError } from '@stages/common';
  */
 export class CallCancellation {
   #listener: ((error: StagesError) => void) | undefined;
+  #cancelled = false;
   #reason: StagesError | undefined;
 
   get cancelled(): boolean {
-    return this.#reason !== undefined;
+    return this.#cancelled;
   }
 
-  cancel(reason: StagesError = new StagesError('CANCELLED', 'cancelled by the caller')): void {
-    if (this.#reason) return;
+  /**
+   * The error is built only when someone listens: grpc-js reports every finished unary call as 'cancelled', and
+   * an Error (with its stack) per call would be most of a fast call's cost.
+   */
+  cancel(reason?: StagesError): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
     this.#reason = reason;
-    this.#listener?.(reason);
+    if (this.#listener) this.#listener(this.#error());
   }
 
   /** One listener (the pipeline's race); called at once when already cancelled. */
   onCancel(listener: (error: StagesError) => void): void {
-    if (this.#reason) listener(this.#reason);
+    if (this.#cancelled) listener(this.#error());
     else this.#listener = listener;
+  }
+
+  #error(): StagesError {
+    this.#reason ??= new StagesError('CANCELLED', 'cancelled by the caller');
+    return this.#reason;
   }
 }
