@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { StagesError } from '@stages/common';
 import { deliver } from './delivery.js';
 import type {
@@ -9,8 +8,9 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './event-bus.js';
-import { checkTopic, type ResolvedSubscribeOptions, resolveSubscribeOptions } from './options.js';
+import { type ResolvedSubscribeOptions, resolveSubscribeOptions } from './options.js';
 import { partitionFor } from './partition.js';
+import { preparePublish } from './publishing.js';
 import { tracedPublish } from './tracing.js';
 
 export interface InProcessBusOptions {
@@ -65,13 +65,10 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish(topic: string, value: unknown, options: PublishOptions = {}): Promise<string> {
-    checkTopic(topic);
-    if (this.#closed) throw new StagesError('UNAVAILABLE', 'event bus is closed');
-    const id = options.id ?? randomUUID();
     // A JSON round trip, as across a network: the handler never shares (or mutates) the publisher's object,
     // and a value that could not cross a network fails here too.
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new StagesError('MESSAGE_INVALID', 'message value is not JSON-serialisable');
+    const { id, json } = preparePublish(topic, value, options);
+    if (this.#closed) throw new StagesError('UNAVAILABLE', 'event bus is closed');
     await tracedPublish(topic, options.headers ?? {}, async (headers) => {
       const message: EventMessage = {
         id,
@@ -97,7 +94,6 @@ export class InProcessEventBus implements EventBus {
     handler: EventHandler<T>,
     options?: SubscribeOptions,
   ): Promise<Subscription> {
-    checkTopic(topic);
     const resolved = resolveSubscribeOptions(topic, group, options);
     let groups = this.#topics.get(topic);
     if (!groups) {

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createLogger, StagesError } from '@stages/common';
 import type { Consumer, Kafka, KafkaConfig, Producer } from 'kafkajs';
 import { deliver } from './delivery.js';
 import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscription } from './event-bus.js';
-import { checkTopic, resolveSubscribeOptions } from './options.js';
+import { resolveSubscribeOptions } from './options.js';
+import { preparePublish, publishFailed } from './publishing.js';
 import { tracedPublish } from './tracing.js';
 
 export interface KafkaBusOptions {
@@ -77,10 +77,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   async publish(topic: string, value: unknown, options: PublishOptions = {}): Promise<string> {
-    checkTopic(topic);
-    const id = options.id ?? randomUUID();
-    const json = JSON.stringify(value);
-    if (json === undefined) throw new StagesError('MESSAGE_INVALID', 'message value is not JSON-serialisable');
+    const { id, json } = preparePublish(topic, value, options);
     const producer = await this.#getProducer();
     await tracedPublish(topic, options.headers ?? {}, async (headers) => {
       try {
@@ -90,7 +87,7 @@ export class KafkaEventBus implements EventBus {
           messages: [{ key: options.key ?? null, value: json, headers: { ...headers, [ID_HEADER]: id } }],
         });
       } catch (cause) {
-        throw new StagesError('UNAVAILABLE', `publish to ${topic} failed: ${(cause as Error).message}`, { cause });
+        throw publishFailed(topic, cause);
       }
     });
     return id;
@@ -102,7 +99,6 @@ export class KafkaEventBus implements EventBus {
     handler: EventHandler<T>,
     options?: SubscribeOptions,
   ): Promise<Subscription> {
-    checkTopic(topic);
     const resolved = resolveSubscribeOptions(topic, group, options);
     const consumer = (await this.#client()).consumer({ groupId: group });
     let closing = false;

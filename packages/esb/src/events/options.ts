@@ -12,13 +12,16 @@ export interface ResolvedSubscribeOptions {
 const fail = (field: string, value: unknown) =>
   new StagesError('CONFIG_INVALID', `subscribe ${field}: invalid value ${String(value)}`, { details: { field } });
 
-/** Validates once per subscription, with the field named, and fills in the defaults. */
+/**
+ * Validates once per subscription, with the field named, and fills in the defaults. The topic is checked as
+ * publish checks it (MESSAGE_INVALID), so a topic one side accepts the other accepts too.
+ */
 export function resolveSubscribeOptions(
   topic: string,
   group: string,
   o: SubscribeOptions = {},
 ): ResolvedSubscribeOptions {
-  if (typeof topic !== 'string' || topic === '') throw fail('topic', topic);
+  checkTopic(topic);
   if (typeof group !== 'string' || group === '') throw fail('group', group);
   const maxAttempts = o.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw fail('maxAttempts', maxAttempts);

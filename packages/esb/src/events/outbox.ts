@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { StagesError } from '@stages/common';
 import type { DataSource, Dialect } from '@stages/data';
 import type { PublishOptions } from './event-bus.js';
-import { checkTopic } from './options.js';
+import { preparePublish } from './publishing.js';
 
 export interface OutboxOptions {
   /** Default `stages_outbox`. */
@@ -58,10 +57,7 @@ export class Outbox {
    * Returns the event id, which the relay publishes it under (and under which any republish arrives again).
    */
   async add(tx: DataSource, topic: string, value: unknown, options: PublishOptions = {}): Promise<string> {
-    checkTopic(topic);
-    const payload = JSON.stringify(value);
-    if (payload === undefined) throw new StagesError('MESSAGE_INVALID', 'outbox event value is not JSON-serialisable');
-    const id = options.id ?? randomUUID();
+    const { id, json: payload } = preparePublish(topic, value, options, 'outbox event');
     await tx.execute(
       `INSERT INTO ${this.table} (id, topic, msg_key, headers, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
       [id, topic, options.key ?? null, JSON.stringify(options.headers ?? {}), payload, Date.now()],

@@ -1,15 +1,13 @@
 import { StagesError } from '@stages/common';
 import type { EventMessage } from './event-bus.js';
 
-/** Field layout of one stream entry. Short names: they are stored once per message. */
+/** Field layout of one stream entry. Short names: they are stored once per message. `json` is the value, encoded. */
 export function encodeEntry(
   id: string,
   key: string | undefined,
   headers: Record<string, string>,
-  value: unknown,
+  json: string,
 ): string[] {
-  const json = JSON.stringify(value);
-  if (json === undefined) throw new StagesError('MESSAGE_INVALID', 'message value is not JSON-serialisable');
   return ['id', id, 'k', key ?? '', 'h', JSON.stringify(headers), 'v', json, 't', String(Date.now())];
 }
 

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createLogger, StagesError } from '@stages/common';
 import type { Redis } from 'ioredis';
 import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscription } from './event-bus.js';
-import { checkTopic, resolveSubscribeOptions } from './options.js';
+import { resolveSubscribeOptions } from './options.js';
 import { partitionFor } from './partition.js';
+import { preparePublish, publishFailed } from './publishing.js';
 import { encodeEntry } from './redis-codec.js';
 import { RedisStreamSubscription } from './redis-stream-subscription.js';
 import { tracedPublish } from './tracing.js';
@@ -108,9 +108,8 @@ export class RedisStreamsEventBus implements EventBus {
   }
 
   async publish(topic: string, value: unknown, options: PublishOptions = {}): Promise<string> {
-    checkTopic(topic);
-    const id = options.id ?? randomUUID();
-    const fields = encodeEntry(id, options.key, options.headers ?? {}, value);
+    const { id, json } = preparePublish(topic, value, options);
+    const fields = encodeEntry(id, options.key, options.headers ?? {}, json);
     const partition = partitionFor(options.key, this.options.partitions);
     const client = await this.client();
     await tracedPublish(topic, options.headers ?? {}, async (headers) => {
@@ -118,7 +117,7 @@ export class RedisStreamsEventBus implements EventBus {
       try {
         await client.xadd(this.streamKey(topic, partition), 'MAXLEN', '~', this.options.maxLen, '*', ...fields);
       } catch (cause) {
-        throw new StagesError('UNAVAILABLE', `publish to ${topic} failed: ${(cause as Error).message}`, { cause });
+        throw publishFailed(topic, cause);
       }
     });
     return id;
@@ -130,7 +129,6 @@ export class RedisStreamsEventBus implements EventBus {
     handler: EventHandler<T>,
     options?: SubscribeOptions,
   ): Promise<Subscription> {
-    checkTopic(topic);
     const resolved = resolveSubscribeOptions(topic, group, options);
     const client = await this.client();
     const sub = new RedisStreamSubscription(this, client, topic, group, handler as EventHandler<unknown>, resolved);

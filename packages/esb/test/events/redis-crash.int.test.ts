@@ -106,7 +106,7 @@ describe('Redis Streams: a message that keeps killing its consumers', () => {
     const good = await bus.publish(topic, { boom: false });
     // Three consumers "died" holding the first message: it was read, claimed twice more, never acknowledged.
     await client.call('XREADGROUP', 'GROUP', 'g', 'ghost-1', 'COUNT', 1, 'STREAMS', bus.streamKey(topic, 0), '>');
-    const [[entryId]] = (await client.call('XPENDING', bus.streamKey(topic, 0), 'g', '-', '+', 1)) as [string][];
+    const [[entryId]] = (await client.call('XPENDING', bus.streamKey(topic, 0), 'g', '-', '+', 1)) as [[string]];
     await client.call('XCLAIM', bus.streamKey(topic, 0), 'g', 'ghost-2', 0, entryId, 'RETRYCOUNT', 3);
 
     const handled: unknown[] = [];
