@@ -3,7 +3,7 @@
 // node_modules/@stages/* links point at them), and the shop's compiled code, page and profiles. In Node, not
 // shell, because the build image has no coreutils.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const out = process.argv[2] ?? '/out';
@@ -30,4 +30,23 @@ copy('examples/shop/dist');
 copy('examples/shop/config');
 copy('examples/shop/deploy/profile.yaml');
 cpSync('examples/shop/src/gateway/storefront.html', join(out, 'examples/shop/dist/gateway/storefront.html'));
+
+// What only compilers, editors and debuggers read: about 55 MB of the ~120 MB tree. better-sqlite3's C sources
+// go too: the image never compiles them (npm ci --ignore-scripts), so SQLite is not available in the image.
+const dropFile = /\.(map|d\.ts|d\.mts|d\.cts|md|markdown)$/i;
+const dropDir = new Set(['@types']);
+const prune = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) {
+      if (dropDir.has(entry.name)) rmSync(path, { recursive: true, force: true });
+      else prune(path);
+    } else if (dropFile.test(entry.name) && !/^license/i.test(entry.name)) rmSync(path, { force: true });
+  }
+};
+prune(out);
+for (const dir of ['node_modules/better-sqlite3/deps', 'node_modules/better-sqlite3/src']) {
+  rmSync(join(out, dir), { recursive: true, force: true });
+}
 writeFileSync(join(out, 'BUILD'), `built ${new Date().toISOString()}\n`);
