@@ -38,6 +38,20 @@ export {
   type Row,
 } from '@stages/data';
 export type { EventBus, EventHandler, EventMessage, PublishOptions, Subscription } from '@stages/esb';
+// What declaring ESB routes in TypeScript needs (config `esb.routes`; see docs/routes.md).
+export {
+  type Condition,
+  type Endpoint,
+  type Exchange,
+  type Expression,
+  type From,
+  RouteBuilder,
+  type RouteDefinition,
+  type RouteFunction,
+  type RouteResult,
+  route,
+  type Step,
+} from '@stages/esb';
 export { type ApiToken, defineApi, isApiToken } from './api-token.js';
 export type { StagesOptions, StopHook } from './app/options.js';
 export { type LifecycleEvent, Stages } from './app/stages.js';
@@ -45,7 +59,9 @@ export { AppConfig, type ConfigHandle } from './config/app-config.js';
 export {
   type CacheConfig,
   type DataSourceSettings,
+  type EsbConfig,
   type EventsConfig,
+  type RouteDocumentInput,
   type StagesConfig,
   type StagesConfigInput,
   StagesConfigSchema,
@@ -75,6 +91,7 @@ export {
 } from './integrations/cache.js';
 export { DataSources, DEFAULT_DATASOURCE, InjectDataSource } from './integrations/datasources.js';
 export { Events, Subscribe, type SubscribeOptions } from './integrations/events.js';
+export { AppRoutes, configRouteSource, type RouteDeps } from './integrations/routes.js';
 export { createProxy, type Remote } from './references/proxy.js';
 export type { ReferenceClient, ReferenceSpec } from './references/reference-client.js';
 export {

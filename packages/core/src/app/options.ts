@@ -1,3 +1,4 @@
+import type { RouteFunction } from '@stages/esb';
 import type { Registry } from '@stages/registry';
 import type { ClientTransport, ServerTransport } from '@stages/rpc';
 import type { ConfigHandle } from '../config/app-config.js';
@@ -27,6 +28,8 @@ export interface StagesOptions {
   readonly clientFactory?: (spec: ReferenceSpec) => ReferenceClient;
   /** SIGTERM/SIGINT call stop(). Default true; tests turn it off. */
   readonly handleSignals?: boolean;
+  /** Functions ESB routes in config may name in `fn:` (config holds data only, never code). */
+  readonly routeFunctions?: Readonly<Record<string, RouteFunction>>;
   /** Extra telemetry settings config cannot hold (span processors). Telemetry runs when config enables it. */
   readonly telemetry?: Pick<TelemetryOptions, 'spanProcessors'>;
 }

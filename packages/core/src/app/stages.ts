@@ -1,5 +1,6 @@
 import type { TwoLevelCache } from '@stages/cache';
 import { createLogger, type ServiceDescriptor, StagesError, tracer, withSpan } from '@stages/common';
+import { defineApi } from '../api-token.js';
 import { AppConfig } from '../config/app-config.js';
 import type { StagesConfig } from '../config/schema.js';
 import { activeFeatures, setActiveFeatures } from '../decorators/feature.js';
@@ -11,6 +12,7 @@ import { Health } from '../health/health.js';
 import type { DataSources } from '../integrations/datasources.js';
 import type { Events } from '../integrations/events.js';
 import { Integrations } from '../integrations/integrations.js';
+import { type AppRoutes, hoistRouteFunctions } from '../integrations/routes.js';
 import { createReferenceClient, referenceSpec } from '../references/create-client.js';
 import { createProxy } from '../references/proxy.js';
 import type { ReferenceClient } from '../references/reference-client.js';
@@ -117,6 +119,11 @@ export class Stages {
     return this.#started().events;
   }
 
+  /** The app's ESB route engine and its HTTP address (`esb` in config), or undefined without one. */
+  get routes(): AppRoutes | undefined {
+    return this.#started().routes;
+  }
+
   #started(): Integrations {
     if (!this.#integrations) throw new StagesError('FAILED_PRECONDITION', 'app not started');
     return this.#integrations;
@@ -158,7 +165,9 @@ export class Stages {
   async #start(): Promise<this> {
     this.#emit('starting');
     this.health.setPhase('starting');
-    const appConfig = await AppConfig.load(this.options.config);
+    // Inline functions in builder routes become named ones: config layers hold plain data only.
+    const hoisted = hoistRouteFunctions(this.options.config);
+    const appConfig = await AppConfig.load(hoisted.config);
     this.#config = appConfig;
     const config = appConfig.current();
     this.features.set(config.features);
@@ -227,6 +236,14 @@ export class Stages {
     this.#emit('registered');
     // After registration, as Spring starts listeners once the context is refreshed: handlers may call references.
     const subscribed = await integrations.subscribe(this.#definitions, instanceFor);
+    // Routes call services through the app's own clients, as a @Reference would: local or remote alike.
+    await integrations.startRoutes(config, appConfig, {
+      clientFor: (service) => {
+        const client = this.#newClient({ index: -1, token: Symbol(service), target: defineApi(service), options: {} });
+        return { call: (method, payload, options) => callWith(client, method, payload, options) as never };
+      },
+      functions: { ...hoisted.functions, ...this.options.routeFunctions },
+    });
 
     if (this.options.handleSignals !== false) this.#removeSignals = onShutdownSignals(() => this.stop());
     this.health.setPhase('ready');
@@ -271,8 +288,9 @@ export class Stages {
         log.error({ err: error, step: name }, 'stop step failed');
       }
     };
-    // Event handlers stop first: a message taken now would be handled while the app closes around it.
-    await step('unsubscribe', () => this.#integrations?.unsubscribe());
+    // Event handlers and routes stop first: a message or request taken now would be handled while the app
+    // closes around it.
+    await step('unsubscribe', () => this.#integrations?.unsubscribe(drainTimeoutMs));
     if (wiring) {
       // Deregister first: a consumer still picking this instance after the server stops would see UNAVAILABLE.
       for (const id of this.#registered.splice(0)) await step('deregister', () => wiring.registry.deregister(id));
@@ -340,4 +358,9 @@ export class Stages {
     log.debug({ event }, 'lifecycle');
     for (const listener of this.#lifecycleListeners) listener(event);
   }
+}
+
+/** A reference client's call, passing the route's call options on (a ServiceClient takes them; others ignore them). */
+function callWith(client: ReferenceClient, method: string, payload: unknown, options: unknown): Promise<unknown> {
+  return (client.call as (m: string, p: unknown, o?: unknown) => Promise<unknown>)(method, payload, options);
 }

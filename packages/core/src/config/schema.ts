@@ -1,3 +1,4 @@
+import type { RouteDefinition } from '@stages/esb';
 import { z } from 'zod';
 import { FlagsSchema } from '../features/features.js';
 
@@ -12,6 +13,9 @@ const methodOverrides = z
   .strict();
 
 const positiveMs = z.number().int().min(0);
+
+/** What `esb.routes` holds: what RouteEngine.apply takes (the builder's output, YAML text, or `{ routes }`). */
+export type RouteDocumentInput = string | readonly RouteDefinition[] | { readonly routes: readonly RouteDefinition[] };
 
 /** `cache`: one two-level cache per app. Without `redis` it is level 1 only (this process's LRU, stage 1). */
 const cacheSection = z
@@ -106,6 +110,25 @@ const eventsSection = z
       })
       .strict()
       .optional(),
+  })
+  .strict();
+
+/**
+ * `esb`: the app's route engine (docs/routes.md). `routes` is the document the engine takes (YAML text,
+ * `{ routes: [...] }` or the list); config only carries it, so a bad route is refused by the engine with
+ * ROUTE_INVALID (the running routes stay), not by this schema.
+ */
+const esbSection = z
+  .object({
+    routes: z.custom<RouteDocumentInput>((v) => v !== undefined && typeof v !== 'function').optional(),
+    /** Where HTTP sources are served. Absent: no HTTP listener (topic routes still run). Fixed until restart. */
+    http: z
+      .object({ port: port.default(0), host: z.string().default('127.0.0.1') })
+      .strict()
+      .optional(),
+    /** Origins `http` endpoints may call besides loopback. */
+    upstreams: z.array(z.string().url()).optional(),
+    bodyLimitBytes: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -212,6 +235,8 @@ export const StagesConfigSchema = z
     datasources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), datasourceSection).optional(),
     /** The app's event bus and `@Subscribe` handlers (docs/integrations.md). Absent: in-process. */
     events: eventsSection.optional(),
+    /** ESB routes, reloaded live from config (docs/routes.md, docs/integrations.md). Absent: no route engine. */
+    esb: esbSection.optional(),
   })
   .passthrough();
 
@@ -220,3 +245,4 @@ export type StagesConfigInput = z.input<typeof StagesConfigSchema>;
 export type CacheConfig = z.infer<typeof cacheSection>;
 export type DataSourceSettings = z.infer<typeof datasourceSection>;
 export type EventsConfig = z.infer<typeof eventsSection>;
+export type EsbConfig = z.infer<typeof esbSection>;

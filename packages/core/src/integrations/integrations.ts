@@ -1,11 +1,13 @@
 import { TwoLevelCache } from '@stages/cache';
 import { createLogger } from '@stages/common';
+import type { AppConfig } from '../config/app-config.js';
 import type { StagesConfig } from '../config/schema.js';
 import type { AppContainer } from '../di/app-container.js';
 import type { ServiceDefinition } from '../scanner/scan-service.js';
 import { AppCache, hasCacheMethods } from './cache.js';
 import { checkInjectedDataSources, DataSources, dataSourceToken, requestedDataSources } from './datasources.js';
 import { Events } from './events.js';
+import { AppRoutes, type RouteDeps } from './routes.js';
 
 const log = createLogger('core.integrations');
 
@@ -18,6 +20,7 @@ type InstanceFor = (def: ServiceDefinition) => { instance: object; release?: () 
  */
 export class Integrations {
   readonly #cached = new Set<Function>();
+  #routes: AppRoutes | undefined;
 
   private constructor(
     readonly cache: AppCache,
@@ -77,8 +80,29 @@ export class Integrations {
     return this.events.subscribeServices(definitions, instanceFor);
   }
 
-  unsubscribe(): Promise<void> {
-    return this.events.unsubscribeAll();
+  /**
+   * The route engine, when config has an `esb` section: started after the handlers are subscribed (routes call
+   * services and publish events, as handlers do), following `esb.routes` live.
+   */
+  async startRoutes(config: StagesConfig, appConfig: AppConfig, deps: Omit<RouteDeps, 'bus'>): Promise<void> {
+    if (config.esb === undefined) return;
+    this.#routes = await AppRoutes.start(config.esb, appConfig, { ...deps, bus: this.events });
+  }
+
+  /** The app's route engine, or undefined without `esb` in config. */
+  get routes(): AppRoutes | undefined {
+    return this.#routes;
+  }
+
+  /**
+   * Inbound sources stop first: the route engine (HTTP listener, topic routes, config watch), then the
+   * `@Subscribe` handlers. Both finish what is in flight; the services they call are still serving.
+   */
+  async unsubscribe(timeoutMs?: number): Promise<void> {
+    const routes = this.#routes;
+    const closed = await Promise.allSettled([routes?.close(timeoutMs), this.events.unsubscribeAll()]);
+    const failed = closed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Bus, then cache, then pools (handlers and hooks may still have used them); each closed even if one fails. */
