@@ -37,7 +37,17 @@ export {
   type QueryOptions,
   type Row,
 } from '@stages/data';
-export type { EventBus, EventHandler, EventMessage, PublishOptions, Subscription } from '@stages/esb';
+export type {
+  EventBus,
+  EventHandler,
+  EventMessage,
+  GatewayRequest,
+  GatewayRoute,
+  HttpMethod,
+  Identity,
+  PublishOptions,
+  Subscription,
+} from '@stages/esb';
 // What declaring ESB routes in TypeScript needs (config `esb.routes`; see docs/routes.md).
 export {
   type Condition,
@@ -61,6 +71,7 @@ export {
   type DataSourceSettings,
   type EsbConfig,
   type EventsConfig,
+  type GatewayConfig,
   type RouteDocumentInput,
   type StagesConfig,
   type StagesConfigInput,
@@ -91,6 +102,7 @@ export {
 } from './integrations/cache.js';
 export { DataSources, DEFAULT_DATASOURCE, InjectDataSource } from './integrations/datasources.js';
 export { Events, Subscribe, type SubscribeOptions } from './integrations/events.js';
+export { AppGateway, type GatewayDeps } from './integrations/gateway.js';
 export { AppRoutes, configRouteSource, type RouteDeps } from './integrations/routes.js';
 export { createProxy, type Remote } from './references/proxy.js';
 export type { ReferenceClient, ReferenceSpec } from './references/reference-client.js';

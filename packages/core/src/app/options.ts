@@ -1,4 +1,4 @@
-import type { RouteFunction } from '@stages/esb';
+import type { GatewayRoute, RouteFunction } from '@stages/esb';
 import type { Registry } from '@stages/registry';
 import type { ClientTransport, ServerTransport } from '@stages/rpc';
 import type { ConfigHandle } from '../config/app-config.js';
@@ -30,6 +30,11 @@ export interface StagesOptions {
   readonly handleSignals?: boolean;
   /** Functions ESB routes in config may name in `fn:` (config holds data only, never code). */
   readonly routeFunctions?: Readonly<Record<string, RouteFunction>>;
+  /**
+   * Gateway routes declared in code (with `input`/`output` functions or zod schemas), served with the ones in
+   * config `gateway.routes` on `gateway.http`.
+   */
+  readonly gatewayRoutes?: readonly GatewayRoute[];
   /** Extra telemetry settings config cannot hold (span processors). Telemetry runs when config enables it. */
   readonly telemetry?: Pick<TelemetryOptions, 'spanProcessors'>;
 }

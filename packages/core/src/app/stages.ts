@@ -1,5 +1,6 @@
 import type { TwoLevelCache } from '@stages/cache';
 import { createLogger, type ServiceDescriptor, StagesError, tracer, withSpan } from '@stages/common';
+import type { ServiceCaller } from '@stages/esb';
 import { defineApi } from '../api-token.js';
 import { AppConfig } from '../config/app-config.js';
 import type { StagesConfig } from '../config/schema.js';
@@ -11,6 +12,7 @@ import { AdminServer } from '../health/admin-server.js';
 import { Health } from '../health/health.js';
 import type { DataSources } from '../integrations/datasources.js';
 import type { Events } from '../integrations/events.js';
+import type { AppGateway } from '../integrations/gateway.js';
 import { Integrations } from '../integrations/integrations.js';
 import { type AppRoutes, hoistRouteFunctions } from '../integrations/routes.js';
 import { createReferenceClient, referenceSpec } from '../references/create-client.js';
@@ -117,6 +119,11 @@ export class Stages {
   /** The app's event bus (`events` in config). Also injectable as `Events`. */
   get events(): Events {
     return this.#started().events;
+  }
+
+  /** The app's HTTP gateway and its address (`gateway` in config), or undefined without one. */
+  get gateway(): AppGateway | undefined {
+    return this.#started().gateway;
   }
 
   /** The app's ESB route engine and its HTTP address (`esb` in config), or undefined without one. */
@@ -236,13 +243,23 @@ export class Stages {
     this.#emit('registered');
     // After registration, as Spring starts listeners once the context is refreshed: handlers may call references.
     const subscribed = await integrations.subscribe(this.#definitions, instanceFor);
-    // Routes call services through the app's own clients, as a @Reference would: local or remote alike.
+    // Routes and the gateway call services through the app's own clients, as a @Reference would: local or remote.
+    const clientFor = (service: string, methods?: Record<string, { idempotent?: boolean; timeoutMs?: number }>) =>
+      asCaller(
+        this.#newClient({
+          index: -1,
+          token: Symbol(service),
+          target: defineApi(service, methods ? { methods } : {}),
+          options: {},
+        }),
+      );
     await integrations.startRoutes(config, appConfig, {
-      clientFor: (service) => {
-        const client = this.#newClient({ index: -1, token: Symbol(service), target: defineApi(service), options: {} });
-        return { call: (method, payload, options) => callWith(client, method, payload, options) as never };
-      },
+      clientFor,
       functions: { ...hoisted.functions, ...this.options.routeFunctions },
+    });
+    await integrations.startGateway(config, {
+      clientFor,
+      ...(this.options.gatewayRoutes ? { routes: this.options.gatewayRoutes } : {}),
     });
 
     if (this.options.handleSignals !== false) this.#removeSignals = onShutdownSignals(() => this.stop());
@@ -360,7 +377,17 @@ export class Stages {
   }
 }
 
-/** A reference client's call, passing the route's call options on (a ServiceClient takes them; others ignore them). */
-function callWith(client: ReferenceClient, method: string, payload: unknown, options: unknown): Promise<unknown> {
-  return (client.call as (m: string, p: unknown, o?: unknown) => Promise<unknown>)(method, payload, options);
+/**
+ * A reference client as the esb's ServiceCaller: call options pass on (a ServiceClient takes them; a custom
+ * client may ignore them), and `providers` too, which the gateway's readiness reports.
+ */
+function asCaller(client: ReferenceClient): ServiceCaller {
+  const call = client.call as (method: string, payload: unknown, options?: unknown) => Promise<unknown>;
+  return {
+    call: ((method: string, payload: unknown, options?: unknown) =>
+      call.call(client, method, payload, options)) as never,
+    get providers() {
+      return (client as { providers?: readonly unknown[] }).providers;
+    },
+  };
 }

@@ -132,6 +132,64 @@ const esbSection = z
   })
   .strict();
 
+const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const perClientLimit = z
+  .object({ max: z.number().int().positive(), timeWindowMs: z.number().int().positive() })
+  .strict();
+
+/** One gateway route as data; routes with `input`/`output` functions or schemas go in `gatewayRoutes` (code). */
+const gatewayRoute = z
+  .object({
+    method: z.union([httpMethod, z.array(httpMethod).min(1)]),
+    path: z.string().regex(/^\//),
+    service: z.string().min(1),
+    call: z.string().min(1),
+    auth: z.boolean().optional(),
+    cache: z
+      .object({ ttlMs: z.number().int().positive(), vary: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    rateLimit: perClientLimit.optional(),
+    idempotent: z.boolean().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    status: z.number().int().min(200).max(599).optional(),
+  })
+  .strict();
+
+/** `gateway`: the app's HTTP front door (docs/gateway.md), calling services through the app's clients. */
+const gatewaySection = z
+  .object({
+    http: z
+      .object({ port: port.default(0), host: z.string().default('127.0.0.1') })
+      .strict()
+      .default({ port: 0, host: '127.0.0.1' }),
+    routes: z.array(gatewayRoute).default([]),
+    jwt: z
+      .object({
+        secret: z.string().min(1).optional(),
+        publicKey: z.string().min(1).optional(),
+        jwksUrl: z.string().url().optional(),
+        algorithms: z.array(z.string()).optional(),
+        issuer: z.union([z.string(), z.array(z.string())]).optional(),
+        audience: z.union([z.string(), z.array(z.string())]).optional(),
+        clockToleranceSec: z.number().min(0).optional(),
+        subjectClaim: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /** @fastify/cors options, or false. */
+    cors: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+    /** Gateway-wide limit per client (token subject, else address), per instance. */
+    rateLimit: z.union([z.literal(false), perClientLimit]).optional(),
+    bodyLimitBytes: z.number().int().positive().optional(),
+    trustProxy: z.union([z.boolean(), z.string(), z.array(z.string())]).optional(),
+    readinessPath: z.string().regex(/^\//).optional(),
+    livenessPath: z.string().regex(/^\//).optional(),
+    /** At stop: readiness false this long before the listener closes, so the reverse proxy stops sending. */
+    drainMs: positiveMs.optional(),
+  })
+  .strict();
+
 /**
  * The app's configuration, validated once when loaded (a wrong field fails start with CONFIG_INVALID naming it).
  * Leaving out `registry` and `server` is monolith mode: in-memory registry and in-process calls.
@@ -237,6 +295,8 @@ export const StagesConfigSchema = z
     events: eventsSection.optional(),
     /** ESB routes, reloaded live from config (docs/routes.md, docs/integrations.md). Absent: no route engine. */
     esb: esbSection.optional(),
+    /** The HTTP gateway onto the app's services (docs/gateway.md). Absent: no gateway, unless `gatewayRoutes` are given. */
+    gateway: gatewaySection.optional(),
   })
   .passthrough();
 
@@ -246,3 +306,4 @@ export type CacheConfig = z.infer<typeof cacheSection>;
 export type DataSourceSettings = z.infer<typeof datasourceSection>;
 export type EventsConfig = z.infer<typeof eventsSection>;
 export type EsbConfig = z.infer<typeof esbSection>;
+export type GatewayConfig = z.infer<typeof gatewaySection>;

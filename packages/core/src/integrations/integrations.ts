@@ -7,6 +7,7 @@ import type { ServiceDefinition } from '../scanner/scan-service.js';
 import { AppCache, hasCacheMethods } from './cache.js';
 import { checkInjectedDataSources, DataSources, dataSourceToken, requestedDataSources } from './datasources.js';
 import { Events } from './events.js';
+import { AppGateway, type GatewayDeps } from './gateway.js';
 import { AppRoutes, type RouteDeps } from './routes.js';
 
 const log = createLogger('core.integrations');
@@ -21,6 +22,7 @@ type InstanceFor = (def: ServiceDefinition) => { instance: object; release?: () 
 export class Integrations {
   readonly #cached = new Set<Function>();
   #routes: AppRoutes | undefined;
+  #gateway: AppGateway | undefined;
 
   private constructor(
     readonly cache: AppCache,
@@ -89,18 +91,34 @@ export class Integrations {
     this.#routes = await AppRoutes.start(config.esb, appConfig, { ...deps, bus: this.events });
   }
 
+  /**
+   * The HTTP gateway, when config has a `gateway` section or code gave `gatewayRoutes`. Last of the inbound
+   * fronts: once it listens, callers reach services that are registered and routes that are running.
+   */
+  async startGateway(config: StagesConfig, deps: Omit<GatewayDeps, 'cache'>): Promise<void> {
+    if (config.gateway === undefined && !deps.routes?.length) return;
+    this.#gateway = await AppGateway.start(config.gateway, { ...deps, cache: this.cache.root });
+  }
+
+  get gateway(): AppGateway | undefined {
+    return this.#gateway;
+  }
+
   /** The app's route engine, or undefined without `esb` in config. */
   get routes(): AppRoutes | undefined {
     return this.#routes;
   }
 
   /**
-   * Inbound sources stop first: the route engine (HTTP listener, topic routes, config watch), then the
-   * `@Subscribe` handlers. Both finish what is in flight; the services they call are still serving.
+   * Inbound sources stop first, together: the gateway, the route engine (HTTP listener, topic routes, config
+   * watch) and the `@Subscribe` handlers. Each finishes what is in flight; the services they call still serve.
    */
   async unsubscribe(timeoutMs?: number): Promise<void> {
-    const routes = this.#routes;
-    const closed = await Promise.allSettled([routes?.close(timeoutMs), this.events.unsubscribeAll()]);
+    const closed = await Promise.allSettled([
+      this.#gateway?.close(timeoutMs),
+      this.#routes?.close(timeoutMs),
+      this.events.unsubscribeAll(),
+    ]);
     const failed = closed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { createLogger, meter } from '@stages/common';
+import { createLogger, type Logger, meter } from '@stages/common';
 import type { EventBus, RouteEngine, RouteFunction, RouteSource, ServiceCaller } from '@stages/esb';
 import type { AppConfig } from '../config/app-config.js';
 import type { EsbConfig } from '../config/schema.js';
@@ -121,26 +121,38 @@ export class AppRoutes {
 
   /**
    * Stops following config, closes the HTTP listener (requests in flight finish) and the topic subscriptions.
-   * The app does this right after unsubscribing event handlers, before services drain: an exchange in flight
+   * The app does this together with unsubscribing event handlers, before services drain: an exchange in flight
    * still reaches the services it calls.
    */
-  async close(timeoutMs = 10_000): Promise<void> {
-    // Bounded: the listener waits for open keep-alive connections, and one whose request was in flight when
-    // the close began is not told to close (the engine answers with keep-alive), so it could hold the stop
-    // for the server's keep-alive timeout. New connections are refused at once either way, and the engine's
-    // topic subscriptions also belong to the app bus, which unsubscribes them itself.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), timeoutMs);
-      timer.unref();
-    });
-    try {
-      if ((await Promise.race([this.engine.close(), late])) === 'late') {
-        log.warn({ timeoutMs }, 'esb routes: open HTTP connections did not close in time; continuing the stop');
-      }
-    } finally {
-      clearTimeout(timer);
+  close(timeoutMs = 10_000): Promise<void> {
+    return closeWithin(() => this.engine.close(), timeoutMs, log, 'esb routes');
+  }
+}
+
+/**
+ * Closes an HTTP front (route engine, gateway) but gives up waiting after `timeoutMs`. Their fastify listeners
+ * wait for open keep-alive connections, and one whose request was in flight when the close began is not told to
+ * close, so it could hold the app's stop for the server's keep-alive timeout (72 s). New connections are refused
+ * at once either way and the close carries on in the background; topic subscriptions of the engine also belong
+ * to the app bus, which unsubscribes them itself.
+ */
+export async function closeWithin(
+  close: () => Promise<void>,
+  timeoutMs: number,
+  logger: Logger,
+  what: string,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+    timer.unref();
+  });
+  try {
+    if ((await Promise.race([close(), late])) === 'late') {
+      logger.warn({ timeoutMs }, `${what}: open HTTP connections did not close in time; continuing the stop`);
     }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
