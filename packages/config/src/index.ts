@@ -1,4 +1,5 @@
 export { configCommand, runConfigCli } from './cli/config-command.js';
+export { EXIT, exitCodeFor, renderTable } from './cli/output.js';
 export { type ChangeListener, type Explanation, LayeredConfig, type Rejection } from './config.js';
 export { type CentralOptions, type CreateConfigOptions, createConfig } from './create-config.js';
 export { bindConfig, Config, type ConfigProperty, configProperties, setGlobalConfig } from './decorator.js';

@@ -1,7 +1,8 @@
 import { StagesError } from '@stages/common';
 
 /**
- * Exit codes a script can branch on. Stable, documented in docs/config.md.
+ * Exit codes a script can branch on, for every `stages` command (the main CLI imports these). Stable, documented
+ * in docs/config.md and docs/cli.md.
  * 2 is commander's usage error (unknown option, missing argument).
  */
 export const EXIT = {
@@ -19,6 +20,7 @@ export function exitCodeFor(error: unknown): number {
   if (!StagesError.is(error)) return EXIT.failure;
   switch (error.code) {
     case 'NOT_FOUND':
+    case 'UNIMPLEMENTED':
       return EXIT.notFound;
     case 'CONFIG_INVALID':
     case 'INVALID_ARGUMENT':
@@ -27,8 +29,13 @@ export function exitCodeFor(error: unknown): number {
     case 'UNAUTHENTICATED':
       return EXIT.permission;
     case 'UNAVAILABLE':
+    case 'NO_PROVIDER':
+    case 'REGISTRY_UNAVAILABLE':
+    case 'DEADLINE_EXCEEDED':
+    case 'CIRCUIT_OPEN':
       return EXIT.unavailable;
     case 'FAILED_PRECONDITION':
+    case 'ALREADY_EXISTS':
     case 'ABORTED':
       return EXIT.conflict;
     default:
