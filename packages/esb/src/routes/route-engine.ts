@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus, Subscription } from '../events/event-bus.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../gateway/problem.js';
 import type { ClientDefaults, ServiceCaller } from '../gateway/service-callers.js';
+import { closeWhenAnswered } from '../internal/close-when-answered.js';
 import { type CompileContext, compileDocument } from './compile.js';
 import type { CompiledRoute } from './compiled-route.js';
 import { execute, type RouteResult } from './executor.js';
@@ -169,6 +170,7 @@ export class RouteEngine {
       bodyLimit: this.#o.bodyLimitBytes ?? 1_048_576,
       forceCloseConnections: 'idle',
     });
+    closeWhenAnswered(app);
     app.setErrorHandler((error, request, reply) => {
       const problem = toProblem(normalize(error), request.url.split('?')[0]);
       return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));

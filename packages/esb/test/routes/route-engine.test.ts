@@ -232,3 +232,22 @@ describe('route engine HTTP source', () => {
     await engine.close();
   });
 });
+
+describe('route engine close', () => {
+  it('closes as soon as a request in flight is answered, not after the keep-alive timeout', async () => {
+    const slow = { call: <T>() => new Promise<T>((r) => setTimeout(() => r({ ok: true } as T), 300)) };
+    const engine = new RouteEngine({ clients: { slow } });
+    await engine.apply([route('slow').fromHttp('GET', '/slow').toService('slow', 'get').build()]);
+    const { url } = await engine.listen();
+    // A keep-alive connection that is busy when close() begins.
+    const inFlight = fetch(`${url}/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    await engine.close();
+    const closedAfterMs = performance.now() - started;
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ ok: true });
+    expect(closedAfterMs).toBeLessThan(5_000);
+  });
+});
