@@ -73,11 +73,18 @@ describe('the shop over HTTP: stage 1 and stage 12 give the same results', () =>
   });
 
   it('stage 1: one process on SQLite runs every flow', async () => {
+    let page = { status: 0, type: '', html: '' };
     const { shop } = await startShop(1, { SHOP_DATA_DIR: dataDir }).then(async (s) => {
       stage1 = await runFlows(s.base, 'stage1');
+      // The storefront page shares the gateway's port with the JSON API (the gateway's `configure` option).
+      const res = await fetch(`${s.base}/`);
+      page = { status: res.status, type: res.headers.get('content-type') ?? '', html: await res.text() };
       return s;
     });
     await shop.stop();
+    expect(page.status).toBe(200);
+    expect(page.type).toBe('text/html; charset=utf-8');
+    expect(page.html).toContain('/api/products');
     expect(stage1.firstPage[0]).toBe('p0001 Oak Desk Lamp');
     expect(stage1.total).toBe(300);
     expect(stage1.search.length).toBeGreaterThan(0);

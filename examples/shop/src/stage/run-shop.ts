@@ -1,7 +1,7 @@
 import { Stages } from '@stages/core';
 import { Gateway, RouteEngine } from '@stages/esb';
 import { SHOP_ROUTES } from '../gateway/routes.js';
-import { serveStorefront } from '../gateway/storefront.js';
+import { addStorefront } from '../gateway/storefront.js';
 import type { Domain } from '../infra/settings.js';
 import { ShopInfra } from '../infra/shop-infra.js';
 import { seed } from '../seed/seed.js';
@@ -59,20 +59,33 @@ export async function runShop(
       return [api.service, { call: <T>(method: string, payload: unknown) => proxy[method]!(payload) as Promise<T> }];
     }),
   );
-  const gateway = await Gateway.create({ routes: SHOP_ROUTES, clients, jwt: { secret: profile.shop.jwtSecret } });
-  const storefront = await serveStorefront(gateway, options.port);
+  const gateway = await Gateway.create({
+    routes: SHOP_ROUTES,
+    clients,
+    jwt: { secret: profile.shop.jwtSecret },
+    configure: addStorefront,
+  });
+  let url: string;
+  try {
+    ({ url } = await gateway.listen({ port: options.port }));
+  } catch (error) {
+    // A busy port: nothing else of ours may keep the process alive behind the error.
+    await gateway.close();
+    await app.stop();
+    throw error;
+  }
   // Stage 13: the ESB's routes (from the profile) call the same services through the same clients.
   const esb = profile.esbRoutes ? new RouteEngine({ clients, bus: infra.bus }) : undefined;
   await esb?.apply(profile.esbRoutes);
   const esbUrl = esb ? (await esb.listen({ port: 0 })).url : undefined;
   return {
     app,
-    url: storefront.url,
+    url,
     ...(esbUrl ? { esbUrl } : {}),
     stop: async () => {
       // Front doors first, so nothing new arrives while the services drain.
       await esb?.close();
-      await storefront.close();
+      await gateway.close();
       await app.stop();
     },
   };

@@ -43,6 +43,13 @@ export interface GatewayOptions {
   /** Default `/ready` and `/health`. */
   readinessPath?: string;
   livenessPath?: string;
+  /**
+   * The application's own additions to the gateway's fastify instance (a page, a static directory through
+   * @fastify/static, a hook, a plugin), made after the gateway's routes and plugins and before the instance is
+   * sealed by `ready()`: fastify accepts no route after that. Routes added here share the gateway's error and
+   * not-found handlers (problem+json), CORS and the gateway-wide rate limit, but not JWT, validation or spans.
+   */
+  configure?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 declare module 'fastify' {
@@ -96,12 +103,24 @@ export class Gateway {
       forceCloseConnections: 'idle',
     });
     const gateway = new Gateway(app, callers, owned);
+    try {
+      await gateway.#setUp(options);
+    } catch (error) {
+      // A bad route or a failing `configure` must not leave the service clients' connections open behind it.
+      await gateway.close().catch(() => {});
+      throw error;
+    }
+    return gateway;
+  }
+
+  async #setUp(options: GatewayOptions): Promise<void> {
+    const app = this.app;
     const verifier = options.jwt ? new JwtVerifier(options.jwt) : undefined;
     const pageCache = options.pageCache;
 
-    app.setErrorHandler((error, request, reply) => gateway.#sendError(fromFastify(error), request, reply));
+    app.setErrorHandler((error, request, reply) => this.#sendError(fromFastify(error), request, reply));
     app.setNotFoundHandler((request, reply) =>
-      gateway.#sendError(
+      this.#sendError(
         new StagesError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
         request,
         reply,
@@ -126,7 +145,7 @@ export class Gateway {
     }
 
     app.get(options.livenessPath ?? '/health', async () => ({ status: 'up' }));
-    app.get(options.readinessPath ?? '/ready', async (_request, reply) => gateway.#readiness(reply));
+    app.get(options.readinessPath ?? '/ready', async (_request, reply) => this.#readiness(reply));
 
     for (const route of options.routes) {
       const cache =
@@ -155,11 +174,20 @@ export class Gateway {
           : {},
         // No hook at all without a verifier: an async hook per request costs a few percent of throughput.
         ...(verifier ? { onRequest: authenticate(verifier, route.auth === true) } : {}),
-        handler: (request, reply) => gateway.#handle(route, cache, request, reply),
+        handler: (request, reply) => this.#handle(route, cache, request, reply),
       });
     }
+    if (options.configure) {
+      try {
+        await options.configure(app);
+      } catch (cause) {
+        throw new StagesError('CONFIG_INVALID', `gateway configure failed: ${(cause as Error)?.message ?? cause}`, {
+          cause,
+          details: { field: 'configure' },
+        });
+      }
+    }
     await app.ready();
-    return gateway;
   }
 
   async #handle(route: GatewayRoute, cache: PageCache | undefined, request: FastifyRequest, reply: FastifyReply) {
