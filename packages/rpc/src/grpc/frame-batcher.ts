@@ -14,8 +14,20 @@
 /** Frames per message before the batch is sent without waiting for the end of the turn. */
 export const DEFAULT_FRAMES_PER_MESSAGE = 128;
 
+/**
+ * A frame whose text is only known when it is written: a request carries the time its deadline has left at that
+ * moment. render() returns undefined to drop the frame (the call ended, or its deadline passed while queued).
+ */
+export interface LateFrame {
+  render(): string | undefined;
+}
+
+const ALWAYS = () => true;
+
 export class FrameBatcher {
-  #parts: string[] = [];
+  #parts: (string | LateFrame)[] = [];
+  /** Each part's size in bytes; for a late frame an upper bound (its timeout only shrinks while it waits). */
+  #sizes: number[] = [];
   #bytes = 2;
   #scheduled = false;
   readonly #flushSoon = () => {
@@ -23,31 +35,34 @@ export class FrameBatcher {
     this.flush();
   };
 
+  /**
+   * `writable` gates every write: while it says no (the connection is not up yet), frames stay here, unrendered,
+   * and whoever knows when it changes calls flush().
+   */
   constructor(
     private readonly write: (message: Buffer, frames: number) => void,
     readonly maxMessageBytes: number,
     readonly maxFrames = DEFAULT_FRAMES_PER_MESSAGE,
+    private readonly writable: () => boolean = ALWAYS,
   ) {}
 
   /**
-   * Queues one encoded frame. The caller has checked it fits in a message on its own, and says whether it is the
-   * only call in flight (then it goes out at once).
+   * Queues one frame. The caller has checked it fits in a message on its own, and says whether it is the only
+   * call in flight (then it goes out at once).
    */
-  push(frame: string, bytes = Buffer.byteLength(frame), alone = false): void {
+  push(frame: string | LateFrame, bytes = byteLength(frame), alone = false): void {
     // A frame that is alone (nothing else in flight, nothing queued) cannot be batched with anything: waiting for
     // the end of the turn would only add latency to the one call there is.
-    if (alone && this.#parts.length === 0) {
-      this.write(Buffer.from(`[${frame}]`, 'utf8'), 1);
+    if (alone && this.#parts.length === 0 && this.writable()) {
+      const text = typeof frame === 'string' ? frame : frame.render();
+      if (text !== undefined) this.write(Buffer.from(`[${text}]`, 'utf8'), 1);
       return;
     }
-    if (this.#parts.length > 0 && this.#bytes + bytes + 1 > this.maxMessageBytes) this.flush();
     this.#parts.push(frame);
+    this.#sizes.push(bytes);
     this.#bytes += bytes + 1;
-    if (this.#parts.length >= this.maxFrames) {
-      this.flush();
-      return;
-    }
-    if (!this.#scheduled) {
+    if (this.#parts.length >= this.maxFrames || this.#bytes > this.maxMessageBytes) this.flush();
+    if (!this.#scheduled && this.#parts.length > 0) {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);
     }
@@ -57,17 +72,42 @@ export class FrameBatcher {
     return this.#parts.length;
   }
 
+  /** Writes everything queued, cut into messages under maxMessageBytes and maxFrames; nothing while not writable. */
   flush(): void {
     const parts = this.#parts;
-    if (parts.length === 0) return;
+    if (parts.length === 0 || !this.writable()) return;
+    const sizes = this.#sizes;
     this.#parts = [];
+    this.#sizes = [];
     this.#bytes = 2;
-    this.write(Buffer.from(`[${parts.join(',')}]`, 'utf8'), parts.length);
+    let chunk: string[] = [];
+    let bytes = 2;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      // Rendering may settle a call, and its continuations may queue new frames: they go to the fresh #parts.
+      const text = typeof part === 'string' ? part : part.render();
+      if (text === undefined) continue;
+      const size = sizes[i]!;
+      if (chunk.length > 0 && (bytes + size + 1 > this.maxMessageBytes || chunk.length >= this.maxFrames)) {
+        this.write(Buffer.from(`[${chunk.join(',')}]`, 'utf8'), chunk.length);
+        chunk = [];
+        bytes = 2;
+      }
+      chunk.push(text);
+      bytes += size + 1;
+    }
+    if (chunk.length > 0) this.write(Buffer.from(`[${chunk.join(',')}]`, 'utf8'), chunk.length);
   }
 
   /** Drops queued frames (the stream is gone). */
   clear(): void {
     this.#parts = [];
+    this.#sizes = [];
     this.#bytes = 2;
   }
+}
+
+function byteLength(frame: string | LateFrame): number {
+  if (typeof frame !== 'string') throw new TypeError('a late frame needs its size');
+  return Buffer.byteLength(frame);
 }

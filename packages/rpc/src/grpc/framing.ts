@@ -10,7 +10,9 @@ import type { WireError } from '@stages/common';
  *   error    [3, id, { code, message, retryable?, details? }]
  *
  * The deadline travels as the time remaining, not an absolute time, so clock skew between hosts cannot expire
- * a call early (gRPC's own grpc-timeout header does the same).
+ * a call early (gRPC's own grpc-timeout header does the same). Like grpc-timeout, it is computed when the frame is
+ * written, not when the call was queued: a frame that waited for a connection must not carry the budget it had
+ * before waiting, or every hop would see a later deadline than its caller.
  */
 export const REQUEST = 0;
 export const CANCEL = 1;
@@ -40,6 +42,19 @@ export function encodeRequest(
 ): string {
   const md = hasKeys(metadata) ? metadata : 0;
   return JSON.stringify([REQUEST, id, service, method, timeoutMs, md, payload === undefined ? null : payload]);
+}
+
+/**
+ * A request frame in two parts around its timeout, so the timeout can be filled in at write time:
+ * `${head}${timeoutMs}${tail}` is exactly what encodeRequest returns. Throws what JSON.stringify throws.
+ */
+export function requestHead(id: number, service: string, method: string): string {
+  return `[${REQUEST},${id},${JSON.stringify(service)},${JSON.stringify(method)},`;
+}
+
+export function requestTail(metadata: Readonly<Record<string, string>>, payload: unknown): string {
+  const body = payload === undefined ? undefined : JSON.stringify(payload);
+  return `,${hasKeys(metadata) ? JSON.stringify(metadata) : '0'},${body === undefined ? 'null' : body}]`;
 }
 
 export function encodeCancel(id: number): string {

@@ -24,7 +24,8 @@ export interface GrpcClientTransportOptions {
 
 /**
  * Client side of the Stages-to-Stages mode (protocol `grpc`): one channel per provider address, reused by every
- * call to it, carrying calls over a few multiplexed streams. Errors are StagesErrors with the code the provider
+ * call to it (whatever the service), reference-counted by the provider records using it, carrying calls over a few
+ * multiplexed streams. Errors are StagesErrors with the code the provider
  * raised; a broken connection is a retryable UNAVAILABLE, so the cluster can fail over.
  */
 export class GrpcClientTransport implements ClientTransport {
@@ -46,11 +47,17 @@ export class GrpcClientTransport implements ClientTransport {
   }
 
   invoke(provider: ProviderInstance, call: OutgoingCall): Promise<unknown> {
-    return this.#channel(provider).invoke(call);
+    const channel = this.#channel(provider);
+    channel.hold(provider);
+    return channel.invoke(call);
   }
 
+  /**
+   * One provider record (service + id) left: drops its reference on the channel to its address. Other services
+   * served at the same address keep the channel; the last reference closes it after its in-flight calls end.
+   */
   release(provider: ProviderInstance): void {
-    this.#channels.get(addressOf(provider))?.release();
+    this.#channels.get(addressOf(provider))?.release(provider);
   }
 
   async close(): Promise<void> {

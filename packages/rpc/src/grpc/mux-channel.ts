@@ -2,6 +2,7 @@ import {
   type ChannelCredentials,
   type ChannelOptions,
   Client,
+  connectivityState,
   Metadata,
   type StatusObject,
   status,
@@ -27,10 +28,20 @@ export interface MuxChannelOptions {
 
 const log = createLogger('rpc.grpc.client');
 
+/** How long one connectivity watch lasts before it is renewed (grpc-js needs a finite deadline). */
+const WATCH_MS = 60_000;
+
 /**
  * Everything the client holds for one provider address: one gRPC channel (one HTTP/2 connection) and a small pool
  * of mux streams on it, opened lazily. Calls beyond the per-stream in-flight bound wait here (backpressure), with
  * their deadline already running. A provider that turns out not to speak the mux gets unary `stages.Mux/Call`.
+ *
+ * Until the connection is up, request frames wait here rather than inside grpc-js, so that their timeout is
+ * computed when they are written (a cold connection can take a good part of a deadline to come up).
+ *
+ * Several services can be served at one address, so the channel is shared: each provider record (service + id)
+ * using it holds a reference, and release() drops one. The channel closes when the last one goes and its calls
+ * have ended.
  */
 export class MuxChannel implements MuxStreamOwner {
   readonly address: string;
@@ -44,6 +55,11 @@ export class MuxChannel implements MuxStreamOwner {
   #active = 0;
   #releasing = false;
   #closed = false;
+  #watching = false;
+  /** The provider records (service + id) using this channel. */
+  readonly #holders = new Set<string>();
+  /** The last provider object that took a reference: the common case skips building its key per call. */
+  #lastHolder: object | undefined;
   readonly onClosed: () => void;
 
   constructor(address: string, options: MuxChannelOptions, onClosed: () => void) {
@@ -60,9 +76,21 @@ export class MuxChannel implements MuxStreamOwner {
     return this.#active;
   }
 
+  /** Takes a reference for a provider record (idempotent per record); undoes a pending release. */
+  hold(provider: { readonly service: string; readonly id: string }): void {
+    if (this.#lastHolder === provider) return;
+    this.#holders.add(holderKey(provider));
+    this.#lastHolder = provider;
+    this.#releasing = false;
+  }
+
+  /** Provider records holding a reference, for tests and diagnostics. */
+  get holders(): number {
+    return this.#holders.size;
+  }
+
   invoke(call: OutgoingCall): Promise<unknown> {
     if (this.#closed) return Promise.reject(new StagesError('UNAVAILABLE', `channel to ${this.address} is closed`));
-    this.#releasing = false;
     return new Promise((resolve, reject) => {
       const pending = new PendingCall(call, resolve, reject);
       this.#active++;
@@ -87,10 +115,45 @@ export class MuxChannel implements MuxStreamOwner {
     });
   }
 
-  /** Closes once the calls in flight have ended (the provider left the registry). */
-  release(): void {
+  /**
+   * Drops the reference of one provider record (it left the registry). When none is left, closes once the calls in
+   * flight have ended. Without a record, drops every reference.
+   */
+  release(provider?: { readonly service: string; readonly id: string }): void {
+    if (provider === undefined) this.#holders.clear();
+    else this.#holders.delete(holderKey(provider));
+    this.#lastHolder = undefined;
+    if (this.#holders.size > 0) return;
     this.#releasing = true;
     if (this.#active === 0) this.close();
+  }
+
+  /** Whether the connection is up; if not, watches it and flushes the streams when it is. */
+  connected(): boolean {
+    const state = this.#client.getChannel().getConnectivityState(false);
+    if (state === connectivityState.READY) return true;
+    this.#watch(state);
+    return false;
+  }
+
+  expired(pending: PendingCall): void {
+    this.settle(pending, this.#deadlineError(pending));
+  }
+
+  #watch(state: connectivityState): void {
+    if (this.#watching || this.#closed || state === connectivityState.SHUTDOWN) return;
+    this.#watching = true;
+    this.#client.getChannel().watchConnectivityState(state, Date.now() + WATCH_MS, () => {
+      this.#watching = false;
+      if (this.#closed) return;
+      const now = this.#client.getChannel().getConnectivityState(false);
+      if (now === connectivityState.READY) {
+        for (const stream of this.#streams) stream.flush();
+      } else if (this.#streams.some((stream) => !stream.closed)) {
+        // Still connecting (or failing: grpc-js then ends the streams with UNAVAILABLE and their calls fail).
+        this.#watch(now);
+      }
+    });
   }
 
   close(): void {
@@ -127,7 +190,10 @@ export class MuxChannel implements MuxStreamOwner {
         this.#options.metrics.unaryFallbacks.add(1);
         log.info({ address: this.address }, 'provider does not speak the mux stream; using unary calls');
       }
-      for (const call of pending) this.#dispatch(call);
+      for (const call of pending) {
+        call.stream = undefined;
+        this.#dispatch(call);
+      }
       for (const call of this.#waiting.splice(0)) this.#dispatch(call);
       return;
     }
@@ -205,7 +271,7 @@ export class MuxChannel implements MuxStreamOwner {
     const { call } = pending;
     let frame: Buffer;
     try {
-      const timeoutMs = Number.isFinite(call.deadline) ? Math.max(1, Math.ceil(call.deadline - Date.now())) : 0;
+      const timeoutMs = Number.isFinite(call.deadline) ? Math.max(1, Math.floor(call.deadline - Date.now())) : 0;
       frame = Buffer.from(encodeRequest(0, call.service, call.method, timeoutMs, call.metadata, call.payload));
     } catch (error) {
       this.settle(pending, new StagesError('INVALID_ARGUMENT', 'request cannot be serialised', { cause: error }));
@@ -253,6 +319,10 @@ export class MuxChannel implements MuxStreamOwner {
       `${service}/${method} on ${this.address} did not answer before its deadline`,
     );
   }
+}
+
+function holderKey(provider: { readonly service: string; readonly id: string }): string {
+  return `${provider.service}\u0000${provider.id}`;
 }
 
 function cancelledError(pending: PendingCall): StagesError {

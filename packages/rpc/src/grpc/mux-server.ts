@@ -201,12 +201,17 @@ export function serveUnaryFrame(ctx: MuxServerContext) {
       if (!finished) cancellation.cancel();
     });
     ctx.inFlight.enter();
+    // The frame's timeout was computed when the frame was built, possibly before the connection was up; grpc-js
+    // computed grpc-timeout when it sent the headers. The earlier of the two is the caller's real budget.
+    const frameDeadline = timeoutMs > 0 ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
+    const grpcDeadline = Number(call.getDeadline());
+    const deadline = Math.min(frameDeadline, Number.isNaN(grpcDeadline) ? Number.POSITIVE_INFINITY : grpcDeadline);
     const incoming: IncomingCall = {
       service,
       method,
       payload,
       metadata: metadata === 0 ? NO_METADATA : metadata,
-      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
+      deadline: Number.isFinite(deadline) ? deadline : undefined,
     };
     ctx.pipeline.handle(incoming, cancellation).then(
       (result) => {

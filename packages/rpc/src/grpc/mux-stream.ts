@@ -1,7 +1,7 @@
 import { type Client, type ClientDuplexStream, Metadata, type StatusObject } from '@grpc/grpc-js';
 import { StagesError } from '@stages/common';
 import { FrameBatcher } from './frame-batcher.js';
-import { decodeMessage, ERROR, encodeCancel, encodeRequest, RESULT } from './framing.js';
+import { decodeMessage, ERROR, encodeCancel, RESULT, requestHead, requestTail } from './framing.js';
 import { identity, MUX_STREAM_PATH } from './mux-service.js';
 import type { PendingCall } from './pending-call.js';
 
@@ -11,6 +11,10 @@ export interface MuxStreamOwner {
   readonly maxMessageBytes: number;
   readonly framesPerMessage: number;
   settle(call: PendingCall, error: StagesError | undefined, value?: unknown): void;
+  /** A call's deadline passed before its frame could be written: it fails with DEADLINE_EXCEEDED, unsent. */
+  expired(call: PendingCall): void;
+  /** Whether frames can be written now: the connection is up (until then they would wait inside grpc-js). */
+  connected(): boolean;
   streamClosed(stream: MuxStream, status: StatusObject, pending: PendingCall[], answered: boolean): void;
   flushed(frames: number): void;
   /** True when this is the only call in flight on the channel (so no batching is possible). */
@@ -43,6 +47,7 @@ export class MuxStream {
       },
       owner.maxMessageBytes,
       owner.framesPerMessage,
+      () => owner.connected(),
     );
     this.#call.on('data', (message: Buffer) => this.#onMessage(message));
     // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
@@ -59,14 +64,16 @@ export class MuxStream {
     return this.#closed;
   }
 
-  /** Sends one call. Fails it at once with PAYLOAD_TOO_LARGE when its frame alone exceeds the message limit. */
+  /**
+   * Queues one call; its frame is rendered (timeout filled in) when written, once the connection is up. Fails it at
+   * once with PAYLOAD_TOO_LARGE when its frame alone exceeds the message limit.
+   */
   send(pending: PendingCall): void {
     const { call } = pending;
     const id = this.#nextId++;
-    const timeoutMs = Number.isFinite(call.deadline) ? Math.max(1, Math.ceil(call.deadline - Date.now())) : 0;
-    let frame: string;
     try {
-      frame = encodeRequest(id, call.service, call.method, timeoutMs, call.metadata, call.payload);
+      pending.head = requestHead(id, call.service, call.method);
+      pending.tail = requestTail(call.metadata, call.payload);
     } catch (error) {
       this.#owner.settle(
         pending,
@@ -76,7 +83,9 @@ export class MuxStream {
       );
       return;
     }
-    const bytes = Buffer.byteLength(frame);
+    // The timeout's digits now are an upper bound: it only shrinks while the frame waits.
+    const timeoutDigits = Number.isFinite(call.deadline) ? String(Math.floor(call.deadline - Date.now())).length : 1;
+    const bytes = Buffer.byteLength(pending.head) + timeoutDigits + Buffer.byteLength(pending.tail);
     if (bytes + 2 > this.#owner.maxMessageBytes) {
       this.#owner.settle(
         pending,
@@ -89,14 +98,28 @@ export class MuxStream {
     }
     pending.id = id;
     pending.stream = this;
+    pending.sent = false;
     this.#pending.set(id, pending);
-    this.#batcher.push(frame, bytes, this.#pending.size === 1 && this.#owner.idle());
+    this.#batcher.push(pending, bytes, this.#pending.size === 1 && this.#owner.idle());
+  }
+
+  /** Writes what waited for the connection (the owner saw it come up). */
+  flush(): void {
+    if (!this.#closed) this.#batcher.flush();
+  }
+
+  /** Called by a frame that found its deadline passed before it could be written. */
+  expire(pending: PendingCall): void {
+    if (this.#pending.get(pending.id) !== pending) return;
+    this.#pending.delete(pending.id);
+    this.#owner.expired(pending);
   }
 
   /** The caller gave up (deadline, abort): forget the call and tell the server to stop working on it. */
   cancel(pending: PendingCall): void {
     if (!this.#pending.delete(pending.id) || this.#closed) return;
-    this.#batcher.push(encodeCancel(pending.id));
+    // A request still queued here is simply not written (render() skips a settled call): nothing to cancel.
+    if (pending.sent) this.#batcher.push(encodeCancel(pending.id));
   }
 
   /** A call settled elsewhere (it cannot be on this stream any more). */
@@ -108,6 +131,13 @@ export class MuxStream {
   end(): void {
     if (this.#closed) return;
     this.#batcher.flush();
+    // Calls still waiting for the connection will never be written on a stream that is ending.
+    for (const pending of this.#pending.values()) {
+      if (pending.sent) continue;
+      this.#pending.delete(pending.id);
+      this.#owner.settle(pending, new StagesError('UNAVAILABLE', `channel to ${this.#owner.address} was closed`));
+    }
+    this.#batcher.clear();
     this.#call.end();
   }
 

@@ -7,7 +7,9 @@ import {
   encodeRequest,
   encodeResult,
   frameId,
+  requestHead,
   requestProblem,
+  requestTail,
 } from '../../src/grpc/framing.js';
 import { decodeRequest, decodeResponse, encodeRequest as encodeHealth, encodeResponse } from '../../src/grpc/health.js';
 
@@ -94,6 +96,56 @@ describe('FrameBatcher', () => {
     expect(messages.length).toBeGreaterThan(1);
     expect(messages.flat()).toHaveLength(6);
     for (const m of messages) expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('late frames (rendered at write time)', () => {
+  it('split a request around its timeout exactly as encodeRequest writes it', () => {
+    const md = { 'stages-caller': 'web' };
+    const payload = { id: 'é', f: () => 1 };
+    expect(`${requestHead(7, 'orders', 'place')}250${requestTail(md, payload)}`).toBe(
+      encodeRequest(7, 'orders', 'place', 250, md, payload),
+    );
+    expect(`${requestHead(8, 'a"b', 'get')}0${requestTail({}, undefined)}`).toBe(
+      encodeRequest(8, 'a"b', 'get', 0, {}, undefined),
+    );
+    expect(() => requestTail({}, { n: 1n })).toThrow();
+  });
+
+  it('holds frames while not writable, renders them when flushed, and drops those that decline', async () => {
+    const messages: unknown[][] = [];
+    let writable = false;
+    let rendered = 0;
+    const batcher = new FrameBatcher(
+      (message) => messages.push(decodeMessage(message)),
+      1024,
+      1000,
+      () => writable,
+    );
+    const late = (id: number, keep: boolean) => ({
+      render: () => {
+        rendered++;
+        return keep ? encodeResult(id, rendered) : undefined;
+      },
+    });
+    batcher.push(late(1, true), 20, true);
+    batcher.push(late(2, false), 20);
+    batcher.push(encodeCancel(3));
+    await nextTurn();
+    expect(messages).toEqual([]);
+    expect(rendered).toBe(0);
+    writable = true;
+    batcher.flush();
+    // Rendered in order, at flush time: the declining frame is left out, the others share one message.
+    expect(messages).toEqual([
+      [
+        [2, 1, 1],
+        [1, 3],
+      ],
+    ]);
+    expect(rendered).toBe(2);
+    batcher.push(late(4, false), 20, true);
+    expect(messages).toHaveLength(1);
   });
 });
 
