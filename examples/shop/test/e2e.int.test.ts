@@ -140,4 +140,29 @@ describe('the shop over HTTP: stage 1 and stage 12 give the same results', () =>
     // Reads are idempotent and fail over to the surviving instance: a failed request is a bug, not bad luck.
     expect(traffic.stats.failed).toEqual([]);
   }, 120_000);
+
+  it("stage 12 stopped: the search instances' broadcast consumer groups leave Redis with them", async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.primary.url);
+    const groups = async () => {
+      const names: string[] = [];
+      for (let p = 0; p < 4; p++) {
+        const infos = (await client.call(
+          'XINFO',
+          'GROUPS',
+          `stages:events:catalog.product-changed:p${p}`,
+        )) as unknown[][];
+        names.push(...infos.map((info) => String(info[info.indexOf('name') + 1])));
+      }
+      return names;
+    };
+    try {
+      expect((await groups()).filter((g) => g.startsWith('search-')).length).toBeGreaterThan(0);
+      await shop12?.stop(10_000);
+      shop12 = undefined;
+      expect(await groups()).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  }, 60_000);
 });

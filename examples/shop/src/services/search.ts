@@ -28,9 +28,13 @@ export class SearchService implements SearchApi {
   ) {
     infra.onReady(async () => {
       // Subscribe before the catch-up read, so an edit made during it is not missed; `apply` drops stale versions.
-      // Every search instance holds a whole index, so each is its own consumer group (a broadcast).
-      await infra.bus.subscribe<Product>(TOPICS.productChanged, `search-${hostname()}-${process.pid}`, (m) =>
-        this.apply(m.value),
+      // Every search instance holds a whole index, so each is its own consumer group (a broadcast). `broadcast`
+      // makes the group disposable: destroyed when this instance stops, swept after a crash, never piling up.
+      await infra.bus.subscribe<Product>(
+        TOPICS.productChanged,
+        `search-${hostname()}-${process.pid}`,
+        (m) => this.apply(m.value),
+        { broadcast: true },
       );
       await this.#catchUp();
     });

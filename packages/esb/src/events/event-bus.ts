@@ -38,6 +38,13 @@ export interface SubscribeOptions {
    * created; `'earliest'` sees everything still retained.
    */
   from?: 'earliest' | 'latest';
+  /**
+   * The group is this subscription's alone: one instance's own group, so that it sees every message (a read model
+   * or a local cache per process). Such a group is disposable: the transport may delete it when the subscription
+   * closes, and sweep up the groups of instances that died (Redis Streams does both; see docs/events.md). It then
+   * starts at `from` each time. Default false: a shared group keeps its place while none of its members runs.
+   */
+  broadcast?: boolean;
 }
 
 /** A live subscription. `close()` stops taking messages and waits for the handler in flight. */

@@ -119,6 +119,8 @@ export class InProcessEventBus implements EventBus {
       close: async () => {
         member.closed = true;
         owned.members.splice(owned.members.indexOf(member), 1);
+        // A broadcast group is its subscriber's alone: left in place it would queue every later message forever.
+        if (resolved.broadcast && owned.members.length === 0 && groups.get(group) === owned) groups.delete(group);
         await Promise.all(owned.lanes.map((l) => l.running));
         for (let p = 0; p < partitions; p++) this.#drain(owned, p);
       },

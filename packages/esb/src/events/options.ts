@@ -7,6 +7,7 @@ export interface ResolvedSubscribeOptions {
   readonly maxBackoffMs: number;
   readonly deadLetterTopic: string | false;
   readonly from: 'earliest' | 'latest';
+  readonly broadcast: boolean;
 }
 
 const fail = (field: string, value: unknown) =>
@@ -31,8 +32,10 @@ export function resolveSubscribeOptions(
   if (!(maxBackoffMs >= backoffMs)) throw fail('maxBackoffMs', maxBackoffMs);
   const from = o.from ?? 'latest';
   if (from !== 'earliest' && from !== 'latest') throw fail('from', from);
+  const broadcast = o.broadcast ?? false;
+  if (typeof broadcast !== 'boolean') throw fail('broadcast', broadcast);
   const deadLetterTopic = o.deadLetterTopic === undefined ? `${topic}.dlq` : o.deadLetterTopic;
-  return Object.freeze({ maxAttempts, backoffMs, maxBackoffMs, deadLetterTopic, from });
+  return Object.freeze({ maxAttempts, backoffMs, maxBackoffMs, deadLetterTopic, from, broadcast });
 }
 
 export function checkTopic(topic: unknown): asserts topic is string {

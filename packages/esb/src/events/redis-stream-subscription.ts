@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { deliver } from './delivery.js';
 import type { EventHandler, EventMessage, Subscription } from './event-bus.js';
 import type { ResolvedSubscribeOptions } from './options.js';
+import { disposeGroup, sweepBroadcastGroups } from './redis-broadcast-groups.js';
 import { decodeEntry } from './redis-codec.js';
 import type { RedisStreamsEventBus } from './redis-streams-bus.js';
 
@@ -59,6 +60,15 @@ export class RedisStreamSubscription implements Subscription {
   }
 
   async start(): Promise<void> {
+    if (this.options.broadcast) {
+      // Groups of instances that died without closing would pile up (one per process, forever): sweep them here.
+      const { leaseMs, broadcastIdleMs } = this.bus.options;
+      await sweepBroadcastGroups(this.client, this.bus.keys, this.topic, {
+        leaseMs,
+        idleMs: broadcastIdleMs,
+        except: this.group,
+      }).catch((err: Error) => log.warn({ err: err.message, topic: this.topic }, 'broadcast group sweep failed'));
+    }
     await this.#ensureGroups();
     // Blocking reads hold their connection: give them their own.
     this.#reader = this.client.duplicate();
@@ -95,6 +105,14 @@ export class RedisStreamSubscription implements Subscription {
     await Promise.all([...this.#owned.keys()].map((p) => this.#releaseLease(p)));
     this.#owned.clear();
     await this.client.zrem(this.#membersKey(), this.consumer).catch(() => {});
+    if (this.options.broadcast) {
+      // The group was this subscription's alone: nobody will resume from it, so it goes (unless, against the
+      // option's meaning, another member still heartbeats in it).
+      await disposeGroup(this.client, this.bus.keys, this.topic, this.group, {
+        leaseMs: this.bus.options.leaseMs,
+        reason: 'close',
+      }).catch((err: Error) => log.warn({ err: err.message, group: this.group }, 'broadcast group not destroyed'));
+    }
     for (const fn of this.#closeListeners) fn();
   }
 
@@ -103,7 +121,7 @@ export class RedisStreamSubscription implements Subscription {
   }
 
   #membersKey() {
-    return `${this.bus.options.prefix}${this.topic}:members:${this.group}`;
+    return this.bus.keys.members(this.topic, this.group);
   }
 
   /** Heartbeat: renew leases, compute the fair share, release the excess (via the loop), win free partitions. */
@@ -113,14 +131,15 @@ export class RedisStreamSubscription implements Subscription {
     try {
       const now = Date.now();
       const membersKey = this.#membersKey();
-      const [, , members] = (await this.client
+      const tx = this.client
         .multi()
         .zadd(membersKey, now, this.consumer)
         .zremrangebyscore(membersKey, 0, now - leaseMs)
         .zrange(membersKey, 0, -1)
-        .pexpire(membersKey, leaseMs * 10)
-        .exec()
-        .then((r) => r?.map(([, v]) => v))) as [unknown, unknown, string[]];
+        .pexpire(membersKey, leaseMs * 10);
+      // A broadcast group's last sign of life, which the sweep of other instances reads.
+      if (this.options.broadcast) tx.zadd(this.bus.keys.registry(this.topic), now, this.group);
+      const [, , members] = (await tx.exec().then((r) => r?.map(([, v]) => v))) as [unknown, unknown, string[]];
       const sorted = [...members].sort();
       const index = Math.max(0, sorted.indexOf(this.consumer));
       const quota = Math.floor(partitions / sorted.length) + (index < partitions % sorted.length ? 1 : 0);

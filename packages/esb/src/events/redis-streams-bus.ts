@@ -4,6 +4,7 @@ import type { EventBus, EventHandler, PublishOptions, SubscribeOptions, Subscrip
 import { resolveSubscribeOptions } from './options.js';
 import { partitionFor } from './partition.js';
 import { preparePublish, publishFailed } from './publishing.js';
+import type { BroadcastKeys } from './redis-broadcast-groups.js';
 import { encodeEntry } from './redis-codec.js';
 import { RedisStreamSubscription } from './redis-stream-subscription.js';
 import { tracedPublish } from './tracing.js';
@@ -30,6 +31,12 @@ export interface RedisStreamsBusOptions {
   blockMs?: number;
   /** Messages per read per partition. Default 50. */
   batchSize?: number;
+  /**
+   * A broadcast group (`subscribe(..., { broadcast: true })`) whose members have all been silent this long is
+   * destroyed by the next broadcast subscribe to its topic: its instance died without closing. Longer than any
+   * pause you want a broadcast subscriber to survive with its place kept. Default 3,600,000 ms (1 h).
+   */
+  broadcastIdleMs?: number;
 }
 
 export interface ResolvedRedisStreamsOptions {
@@ -39,6 +46,7 @@ export interface ResolvedRedisStreamsOptions {
   readonly leaseMs: number;
   readonly blockMs: number;
   readonly batchSize: number;
+  readonly broadcastIdleMs: number;
 }
 
 const log = createLogger('esb.events.redis');
@@ -73,8 +81,9 @@ export class RedisStreamsEventBus implements EventBus {
       leaseMs: options.leaseMs ?? 5_000,
       blockMs: options.blockMs ?? 500,
       batchSize: options.batchSize ?? 50,
+      broadcastIdleMs: options.broadcastIdleMs ?? 3_600_000,
     };
-    for (const field of ['partitions', 'maxLen', 'leaseMs', 'blockMs', 'batchSize'] as const) {
+    for (const field of ['partitions', 'maxLen', 'leaseMs', 'blockMs', 'batchSize', 'broadcastIdleMs'] as const) {
       if (!Number.isInteger(o[field]) || o[field] < 1) {
         throw new StagesError(
           'CONFIG_INVALID',
@@ -91,6 +100,13 @@ export class RedisStreamsEventBus implements EventBus {
   streamKey(topic: string, partition: number): string {
     return `${this.options.prefix}${topic}:p${partition}`;
   }
+
+  /** The keys a group's members and a topic's broadcast groups live under. */
+  readonly keys: BroadcastKeys = {
+    registry: (topic) => `${this.options.prefix}${topic}:broadcast-groups`,
+    members: (topic, group) => `${this.options.prefix}${topic}:members:${group}`,
+    streams: (topic) => Array.from({ length: this.options.partitions }, (_, p) => this.streamKey(topic, p)),
+  };
 
   /** The command connection (created on first use; ioredis is loaded only then). */
   async client(): Promise<Redis> {
