@@ -120,7 +120,8 @@ export class Events implements EventBus {
               await release?.();
             }
           });
-        await this.subscribe(sub.topic, group, handler, options);
+        // Passed on so the bus treats the per-instance group as disposable (destroyed on close, swept when idle).
+        await this.subscribe(sub.topic, group, handler, broadcast ? { ...options, broadcast: true } : options);
         log.debug({ service: def.name, method: sub.method, topic: sub.topic, group }, 'subscribed');
         count++;
       }

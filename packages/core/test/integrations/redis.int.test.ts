@@ -79,4 +79,25 @@ describe('cache and events on a real Redis, configured in core', () => {
     expect(dead[0]?.headers[DLQ_HEADERS.code]).toBe('FAILED_PRECONDITION');
     expect(dead[0]?.headers[DLQ_HEADERS.group]).toBe('audit.onPoison');
   });
+
+  it("destroys an instance's broadcast consumer groups when the app stops", async () => {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(redis.primary.url);
+    try {
+      const broadcastGroups = async () => {
+        const streams = await client.keys(`core-int:${run}:note.added*`);
+        const names: string[] = [];
+        for (const stream of streams) {
+          if ((await client.type(stream)) !== 'stream') continue;
+          for (const info of (await client.xinfo('GROUPS', stream)) as unknown[][]) names.push(String(info[1]));
+        }
+        return names.filter((n) => n.startsWith('notes.onAddedHere.b.'));
+      };
+      expect((await broadcastGroups()).length).toBeGreaterThan(0);
+      await b.stop();
+      expect(await broadcastGroups()).toEqual([]);
+    } finally {
+      client.disconnect();
+    }
+  });
 });
