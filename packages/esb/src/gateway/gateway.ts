@@ -5,6 +5,7 @@ import { createLogger, meter, recordError, runWithContext, StagesError, tracer }
 import type { Registry } from '@stages/registry';
 import type { ClientTransport } from '@stages/rpc';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { closeWhenAnswered } from '../internal/close-when-answered.js';
 import { bearerToken, type JwtOptions, JwtVerifier } from './jwt.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.js';
 import {
@@ -102,6 +103,7 @@ export class Gateway {
       // Keep-alive connections would hold close() for their idle timeout; a draining gateway ends them.
       forceCloseConnections: 'idle',
     });
+    closeWhenAnswered(app);
     const gateway = new Gateway(app, callers, owned);
     try {
       await gateway.#setUp(options);
