@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
 import { StagesError } from '@stages/common';
-import jsonata from 'jsonata';
+import type jsonataType from 'jsonata';
 import type { Condition, Exchange, Expression, RouteFunction } from './schema.js';
+
+// Loaded on the first JSONata expression, not with the package: @stages/core re-exports the route builder, and
+// an app with no JSONata routes should not pay for the library at start-up. Synchronous, because routes compile
+// synchronously when a document is applied.
+let jsonataModule: typeof jsonataType | undefined;
+function jsonata(expression: string): ReturnType<typeof jsonataType> {
+  jsonataModule ??= createRequire(import.meta.url)('jsonata') as typeof jsonataType;
+  return jsonataModule(expression);
+}
 
 /** A compiled expression: the body (and headers) in, a value out. */
 export type Evaluate = (exchange: Exchange) => Promise<unknown>;
