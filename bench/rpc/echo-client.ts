@@ -1,6 +1,6 @@
 /**
  * The bench's client process: runs closed-loop echo cells against one server and prints one JSON line per cell.
- * MODE=raw | idl | mux | cluster | moleculer; PORT; CONCURRENCY=1,16,64,256; CELL_MS; WARMUP_MS; TELEMETRY=1.
+ * MODE=raw | raw-deadline | idl | mux | cluster | moleculer; PORT; CONCURRENCY=1,16,64,256; CELL_MS; WARMUP_MS; TELEMETRY=1.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,9 @@ async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
     deadline: Date.now() + 10_000,
     metadata: {},
   });
-  if (MODE === 'raw') {
+  if (MODE === 'raw' || MODE === 'raw-deadline') {
+    // raw-deadline sets the same 10 s deadline every Stages call carries, so grpc-js sends grpc-timeout and both
+    // sides run a deadline timer: the like-for-like baseline for IDL mode. Plain raw is the bare floor.
     const grpc = await import('@grpc/grpc-js');
     const loader = await import('@grpc/proto-loader');
     const pkg = grpc.loadPackageDefinition(loader.loadSync(PROTO)) as unknown as {
@@ -56,7 +58,11 @@ async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
     return {
       echo: (seq) =>
         new Promise((resolve, reject) =>
-          client.Echo({ text: TEXT, seq }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+          MODE === 'raw'
+            ? client.Echo({ text: TEXT, seq }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r)))
+            : client.Echo({ text: TEXT, seq }, { deadline: Date.now() + 10_000 }, (e: Error | null, r: unknown) =>
+                e ? reject(e) : resolve(r),
+              ),
         ),
       close: async () => client.close(),
     };

@@ -6,6 +6,7 @@
  *
  *   node --import @swc-node/register/esm-register bench/rpc/echo.ts
  *   CELL_MS=2500 WARMUP_MS=500 ONLY=raw,mux ROUNDS=3 node --import @swc-node/register/esm-register bench/rpc/echo.ts
+ *   (ONLY matches parts of scenario names, case-sensitive: raw, IDL, mux, cluster, moleculer)
  *
  * ROUNDS > 1 runs every scenario that many times, interleaved, and keeps each cell's best round: on a machine
  * shared with other work, interference only ever slows a round down, so the best is the least disturbed.
@@ -28,6 +29,7 @@ interface Scenario {
 
 const scenarios: Scenario[] = [
   { name: 'raw grpc-js unary', server: { MODE: 'raw' }, client: { MODE: 'raw' } },
+  { name: 'raw grpc-js unary, 10 s deadline', server: { MODE: 'raw' }, client: { MODE: 'raw-deadline' } },
   { name: 'stages IDL unary', server: { MODE: 'stages' }, client: { MODE: 'idl' } },
   { name: 'stages mux transport', server: { MODE: 'stages' }, client: { MODE: 'mux' } },
   { name: 'stages cluster, telemetry off', server: { MODE: 'stages' }, client: { MODE: 'cluster' } },
@@ -147,9 +149,10 @@ const ratio = (a?: Cell, b?: Cell) => (a && b ? (a.perSecond / b.perSecond).toFi
 console.log('\nratios (calls/s)');
 for (const c of CONCURRENCY.split(',').map(Number)) {
   const raw = cellOf('raw grpc-js unary', c);
+  const rawDeadline = cellOf('raw grpc-js unary, 10 s deadline', c);
   const mol = cellOf('moleculer TCP', c);
   console.log(
-    `c=${String(c).padEnd(4)} IDL/raw ${ratio(cellOf('stages IDL unary', c), raw)}  mux/raw ${ratio(cellOf('stages mux transport', c), raw)}  ` +
+    `c=${String(c).padEnd(4)} IDL/raw ${ratio(cellOf('stages IDL unary', c), raw)}  IDL/raw-with-deadline ${ratio(cellOf('stages IDL unary', c), rawDeadline)}  mux/raw ${ratio(cellOf('stages mux transport', c), raw)}  ` +
       `mux/moleculer ${ratio(cellOf('stages mux transport', c), mol)}  cluster/moleculer ${ratio(cellOf('stages cluster, telemetry off', c), mol)}  ` +
       `cluster+telemetry/moleculer ${ratio(cellOf('stages cluster, telemetry on', c), mol)}`,
   );
