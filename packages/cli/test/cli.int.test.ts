@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type ProcessHandle, startProcess, startZooKeeper, type ZooKeeperCluster } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The repository root, wherever it was cloned (CI clones it somewhere else).
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 // The real binary, as a user runs it: a fresh Node process per command.
 function stages(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -8,7 +12,7 @@ function stages(...args: string[]): Promise<{ code: number; stdout: string; stde
     execFile(
       process.execPath,
       ['packages/cli/bin/stages.mjs', ...args],
-      { cwd: '/work/main', env: { ...process.env, STAGES_LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      { cwd: REPO_ROOT, env: { ...process.env, STAGES_LOG_LEVEL: 'silent' }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startZooKeeper, type ZooKeeperCluster } from '@stages/test-harness';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfig, toJsonSchema } from '../../src/index.js';
 import { ordersSchema, tempDir } from '../fixtures/helpers.js';
+
+// The repository root, wherever it was cloned (CI clones it somewhere else).
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 const BIN = 'packages/config/src/cli/bin.ts';
 const WRITER = 'ops:s3cret';
@@ -22,7 +26,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
       process.execPath,
       ['--import', '@swc-node/register/esm-register', BIN, ...args],
       {
-        cwd: '/work/main',
+        cwd: REPO_ROOT,
         env: { ...process.env, STAGES_CONFIG_CREDENTIAL: '', USER: 'alice', ...env },
         timeout: 30_000,
       },
