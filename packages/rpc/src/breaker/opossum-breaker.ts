@@ -10,6 +10,8 @@ export class OpossumBreaker implements ProviderBreaker {
   readonly #cb: CircuitBreaker<[Thunk], unknown>;
   readonly #maxConsecutive: number;
   #consecutive = 0;
+  /** No bulkhead and no breaker timeout: a closed breaker cannot refuse or time out a call itself. */
+  readonly #plain: boolean;
 
   constructor(
     readonly name: string,
@@ -17,6 +19,7 @@ export class OpossumBreaker implements ProviderBreaker {
     onState: (state: BreakerState) => void,
   ) {
     this.#maxConsecutive = options.consecutiveFailures ?? 5;
+    this.#plain = options.maxConcurrent === undefined && !options.timeoutMs;
     this.#cb = new CircuitBreaker<[Thunk], unknown>((fn: Thunk) => fn(), {
       name,
       timeout: options.timeoutMs ?? false,
@@ -32,6 +35,13 @@ export class OpossumBreaker implements ProviderBreaker {
       // A full bulkhead (ESEMLOCKED) is this client's limit, not the provider's health.
       errorFilter: (error: unknown) => (error as { code?: unknown }).code === 'ESEMLOCKED' || !isHealthFailure(error),
     });
+    // Every outcome is counted from opossum's events, so run() needs no promise of its own. opossum reports an
+    // error its errorFilter passes (a business error, a full bulkhead) as a success, and a timeout as a failure.
+    this.#cb.on('success', (value: unknown) => {
+      // A full bulkhead refused the call here: it says nothing about the provider either way.
+      if ((value as { code?: unknown } | undefined)?.code !== 'ESEMLOCKED') this.#consecutive = 0;
+    });
+    this.#cb.on('failure', () => this.#countFailure());
     this.#cb.on('open', () => onState('open'));
     this.#cb.on('halfOpen', () => onState('half-open'));
     this.#cb.on('close', () => onState('closed'));
@@ -46,46 +56,46 @@ export class OpossumBreaker implements ProviderBreaker {
     return this.#cb.closed || this.#cb.pendingClose;
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      const value = (await this.#cb.fire(fn)) as T;
-      this.#consecutive = 0;
-      return value;
-    } catch (error) {
-      this.#countFailure(error);
-      const code = (error as { code?: unknown }).code;
-      if (!StagesError.is(error)) {
-        if (code === 'EOPENBREAKER') {
-          throw new StagesError('CIRCUIT_OPEN', `${this.name}: circuit breaker is ${this.state}`, {
-            details: { breaker: this.name, state: this.state, sent: false },
-          });
-        }
-        if (code === 'ESEMLOCKED') {
-          throw new StagesError('RESOURCE_EXHAUSTED', `${this.name}: client bulkhead full`, {
-            details: { breaker: this.name, bulkhead: true, sent: false },
-          });
-        }
-        if (code === 'ETIMEDOUT') {
-          throw new StagesError('DEADLINE_EXCEEDED', `${this.name}: breaker timeout`, {
-            details: { breaker: this.name },
-          });
-        }
-      }
-      throw error;
-    }
+  /**
+   * Not an async function, and while the breaker is closed not even a `.then`: one call already passes through
+   * opossum's own promise chain, and every layer around it costs a promise and a microtask on the hottest path
+   * there is. Failures are counted from opossum's events instead; only opossum's own refusals (open, bulkhead
+   * full, breaker timeout) need turning into StagesErrors, and a closed breaker without a bulkhead or a timeout
+   * raises none of them.
+   */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const fired = this.#cb.fire(fn) as Promise<T>;
+    return this.#plain && this.#cb.closed ? fired : fired.catch(this.#failed);
   }
+
+  readonly #failed = (error: unknown): never => {
+    const code = (error as { code?: unknown }).code;
+    if (!StagesError.is(error)) {
+      if (code === 'EOPENBREAKER') {
+        throw new StagesError('CIRCUIT_OPEN', `${this.name}: circuit breaker is ${this.state}`, {
+          details: { breaker: this.name, state: this.state, sent: false },
+        });
+      }
+      if (code === 'ESEMLOCKED') {
+        throw new StagesError('RESOURCE_EXHAUSTED', `${this.name}: client bulkhead full`, {
+          details: { breaker: this.name, bulkhead: true, sent: false },
+        });
+      }
+      if (code === 'ETIMEDOUT') {
+        throw new StagesError('DEADLINE_EXCEEDED', `${this.name}: breaker timeout`, {
+          details: { breaker: this.name },
+        });
+      }
+    }
+    throw error;
+  };
 
   shutdown(): void {
     this.#cb.shutdown();
   }
 
-  #countFailure(error: unknown): void {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EOPENBREAKER' || code === 'ESEMLOCKED') return; // refused here: says nothing new
-    if (!isHealthFailure(error)) {
-      this.#consecutive = 0;
-      return;
-    }
+  /** A failure opossum counted (its errorFilter let through only health failures and its own timeouts). */
+  #countFailure(): void {
     this.#consecutive++;
     if (this.#maxConsecutive > 0 && this.#consecutive >= this.#maxConsecutive && this.#cb.closed) {
       this.#consecutive = 0;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { type Attributes, SpanKind, type SpanOptions } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import {
+  type CallContext,
   createLogger,
   currentContext,
   minDeadline,
@@ -148,17 +149,35 @@ export class ServiceClient {
     };
   }
 
-  async call<T = unknown>(method: string, payload: unknown, options: CallOptions = {}): Promise<T> {
-    if (this.#closed) throw new StagesError('UNAVAILABLE', `client for ${this.service} is closed`);
+  /**
+   * One call: filters, balancer, breaker, deadline, fault-tolerance mode, span and metrics. Written as a promise
+   * chain rather than an async function: it runs on every call, and each async layer costs a promise and a
+   * resumption (measured in bench/rpc-cluster/client-overhead.ts).
+   */
+  call<T = unknown>(method: string, payload: unknown, options: CallOptions = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(new StagesError('UNAVAILABLE', `client for ${this.service} is closed`));
     const m = this.#options.methods?.[method] ?? NO_METHOD;
     const ctx = currentContext();
-    let now = Date.now();
+    const now = Date.now();
     // The call's own timeout, cut to what is left of the call being served: a chain never outlives its first caller.
     const deadline = minDeadline(now + (options.timeoutMs ?? m.timeoutMs ?? this.#timeoutMs), ctx?.deadline)!;
     if (!this.#pool.delivered) {
-      await this.#pool.waitReady(deadline);
-      now = Date.now();
+      return this.#pool
+        .waitReady(deadline)
+        .then(() => this.#start<T>(method, payload, options, m, ctx, deadline, Date.now()));
     }
+    return this.#start<T>(method, payload, options, m, ctx, deadline, now);
+  }
+
+  #start<T>(
+    method: string,
+    payload: unknown,
+    options: CallOptions,
+    m: MethodOptions,
+    ctx: CallContext | undefined,
+    deadline: number,
+    now: number,
+  ): Promise<T> {
     const tags = mergeTags(this.#options.tags, ctx?.tags, options.tags);
     const call = this.#callInfo(method, payload, m, tags, options.hashKey);
     const attrs = this.#attributesOf(method);
@@ -166,6 +185,7 @@ export class ServiceClient {
     // Not an *active* span: nothing below needs it as the current context except the metadata, which gets it
     // explicitly; skipping context.with and one more async layer is measurable on the hot path.
     const span = trace.startSpan(attrs.spanName, attrs.spanOptions);
+    let running: Promise<unknown>;
     try {
       if (deadline <= now) {
         throw new StagesError(
@@ -176,14 +196,35 @@ export class ServiceClient {
       }
       const metadata = outgoingMetadata(span, ctx, options.metadata, ctx?.caller ?? this.#options.caller, tags);
       const mode = this.#methodModes.get(method) ?? this.#mode;
-      const result = await mode.execute(
-        new CallAttempts(this, call, m.idempotent === true, deadline, metadata, options.signal),
-      );
-      this.#budget.deposit();
-      clientMetrics.calls.add(1, attrs.ok);
-      return result as T;
+      running = mode.execute(new CallAttempts(this, call, m.idempotent === true, deadline, metadata, options.signal));
     } catch (error) {
-      const e = StagesError.from(error);
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (result) => {
+        this.#budget.deposit();
+        clientMetrics.calls.add(1, attrs.ok);
+        clientMetrics.duration.record(performance.now() - t0, attrs.base);
+        span.end();
+        return result as T;
+      },
+      (error: unknown) => this.#failed<T>(error, method, payload, m, attrs, span, t0),
+    );
+  }
+
+  /** A call failed: its fallback answers when one is declared and applies; otherwise the error is the answer. */
+  async #failed<T>(
+    error: unknown,
+    method: string,
+    payload: unknown,
+    m: MethodOptions,
+    attrs: MethodAttributes,
+    span: Span,
+    t0: number,
+  ): Promise<T> {
+    try {
+      // Errors the cluster raises are StagesErrors already; anything else came out of a transport.
+      const e = StagesError.from(error, `${this.service}.${method}: transport failed`);
       if (m.fallback && fallbackApplies(e)) {
         clientMetrics.fallbacks.add(1, { ...attrs.base, code: e.code });
         span.setAttribute('stages.fallback', e.code);
@@ -262,20 +303,25 @@ export class ServiceClient {
     return chosen;
   }
 
-  async #invoke(provider: ProviderInstance, outgoing: OutgoingCall): Promise<unknown> {
+  #invoke(provider: ProviderInstance, outgoing: OutgoingCall): Promise<unknown> {
     // The protocol filter ran first, so a transport exists.
     const transport = this.#transports.get(provider.protocol)!;
     const breaker = this.#breakers.get(provider);
     const balancer = this.#balancer;
-    const t0 = balancer.observe ? performance.now() : 0; // random and round-robin never look at durations
-    try {
-      const value = await breaker.run(() => transport.invoke(provider, outgoing));
-      balancer.observe?.(provider, { ok: true, durationMs: performance.now() - t0 });
-      return value;
-    } catch (error) {
-      balancer.observe?.(provider, { ok: !isHealthFailure(error), durationMs: performance.now() - t0 });
-      throw StagesError.from(error, `${this.service}.${outgoing.method}: transport failed`);
-    }
+    // Random and round-robin never look at durations: their calls skip the clock and one more promise.
+    if (balancer.observe === undefined) return breaker.run(() => transport.invoke(provider, outgoing));
+    const t0 = performance.now();
+    const running = breaker.run(() => transport.invoke(provider, outgoing));
+    return running.then(
+      (value) => {
+        balancer.observe?.(provider, { ok: true, durationMs: performance.now() - t0 });
+        return value;
+      },
+      (error: unknown) => {
+        balancer.observe?.(provider, { ok: !isHealthFailure(error), durationMs: performance.now() - t0 });
+        throw error;
+      },
+    );
   }
 
   #noProvider(call: CallInfo, extra?: string): StagesError {

@@ -21,25 +21,41 @@ export class FailoverMode implements FaultTolerance {
     this.retries = Math.max(0, options.retries ?? 2);
   }
 
-  async execute(attempts: Attempts): Promise<unknown> {
-    let provider: ProviderInstance | undefined = attempts.select();
-    let tried: Set<string> | undefined; // only a failed attempt needs one
-    let lastError: unknown;
-    for (let attempt = 0; provider !== undefined; attempt++) {
+  /**
+   * The first attempt is a plain promise chain, not an async function: nearly every call succeeds at once, and
+   * this runs on every call. Only a failure enters the retry loop.
+   */
+  execute(attempts: Attempts): Promise<unknown> {
+    let provider: ProviderInstance | undefined;
+    try {
+      provider = attempts.select();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (provider === undefined) {
+      return Promise.reject(new StagesError('NO_PROVIDER', `${attempts.service}.${attempts.method}: no provider`));
+    }
+    const first = provider;
+    return attempts.invoke(first).catch((error: unknown) => this.#retry(attempts, first, error));
+  }
+
+  async #retry(attempts: Attempts, failed: ProviderInstance, firstError: unknown): Promise<unknown> {
+    const tried = new Set<string>();
+    let provider = failed;
+    let error = firstError;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= this.retries || !this.#mayRetry(error, attempts)) throw error;
+      tried.add(provider.id);
+      const next = this.#next(attempts, tried);
+      if (next === undefined || !attempts.retryBudget.tryWithdraw()) throw error;
+      attempts.retrying(provider, error);
+      provider = next;
       try {
         return await attempts.invoke(provider);
-      } catch (error) {
-        lastError = error;
-        if (attempt >= this.retries || !this.#mayRetry(error, attempts)) throw error;
-        tried ??= new Set<string>();
-        tried.add(provider.id);
-        const next = this.#next(attempts, tried);
-        if (next === undefined || !attempts.retryBudget.tryWithdraw()) throw error;
-        attempts.retrying(provider, error);
-        provider = next;
+      } catch (e) {
+        error = e;
       }
     }
-    throw lastError;
   }
 
   #mayRetry(error: unknown, attempts: Attempts): boolean {

@@ -17,7 +17,7 @@ export interface GrpcClientTransportOptions {
   readonly streamsPerProvider?: number;
   /** Calls in flight on one stream (default 1024); more wait for a slot, their deadline running. */
   readonly maxInFlightPerStream?: number;
-  /** Frames per message before a batch is sent mid-turn (default 128); see FrameBatcher. */
+  /** Frames per message before a batch is sent mid-turn (default 32); see FrameBatcher. */
   readonly framesPerMessage?: number;
   readonly grpcOptions?: ChannelOptions;
 }
@@ -31,6 +31,7 @@ export interface GrpcClientTransportOptions {
 export class GrpcClientTransport implements ClientTransport {
   readonly protocol: string = 'grpc';
   readonly #channels = new Map<string, MuxChannel>();
+  readonly #byProvider = new WeakMap<ProviderInstance, MuxChannel>();
   readonly #channelOptions: MuxChannelOptions;
 
   constructor(options: GrpcClientTransportOptions = {}) {
@@ -47,7 +48,13 @@ export class GrpcClientTransport implements ClientTransport {
   }
 
   invoke(provider: ProviderInstance, call: OutgoingCall): Promise<unknown> {
-    const channel = this.#channel(provider);
+    // Provider records are long-lived objects from the registry: remembering their channel saves building the
+    // address string and a map lookup on every call.
+    let channel = this.#byProvider.get(provider);
+    if (channel === undefined || channel.closed) {
+      channel = this.#channel(provider);
+      this.#byProvider.set(provider, channel);
+    }
     channel.hold(provider);
     return channel.invoke(call);
   }

@@ -71,6 +71,10 @@ export class MuxChannel implements MuxStreamOwner {
     this.#client = new Client(address, options.credentials, options.channelOptions);
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Calls not yet settled. */
   get active(): number {
     return this.#active;

@@ -4,7 +4,7 @@ import { createLogger, StagesError } from '@stages/common';
 import { CallCancellation } from '../server/cancellation.js';
 import type { InFlightTracker } from '../server/in-flight.js';
 import type { IncomingCall, ServerPipeline } from '../server/pipeline.js';
-import { FrameBatcher } from './frame-batcher.js';
+import { FrameBatcher, frameBytes } from './frame-batcher.js';
 import {
   CANCEL,
   decodeMessage,
@@ -144,7 +144,7 @@ export class MuxServerStream {
       this.#reject(id, new StagesError('INTERNAL', 'the result cannot be serialised', { cause: error }));
       return;
     }
-    const bytes = Buffer.byteLength(frame);
+    const bytes = frameBytes(frame, '', 0, this.ctx.maxMessageBytes);
     if (bytes + 2 > this.ctx.maxMessageBytes) {
       this.#reject(
         id,

@@ -1,6 +1,6 @@
 import { type Client, type ClientDuplexStream, Metadata, type StatusObject } from '@grpc/grpc-js';
 import { StagesError } from '@stages/common';
-import { FrameBatcher } from './frame-batcher.js';
+import { FrameBatcher, frameBytes } from './frame-batcher.js';
 import { decodeMessage, ERROR, encodeCancel, RESULT, requestHead, requestTail } from './framing.js';
 import { identity, MUX_STREAM_PATH } from './mux-service.js';
 import type { PendingCall } from './pending-call.js';
@@ -85,7 +85,7 @@ export class MuxStream {
     }
     // The timeout's digits now are an upper bound: it only shrinks while the frame waits.
     const timeoutDigits = Number.isFinite(call.deadline) ? String(Math.floor(call.deadline - Date.now())).length : 1;
-    const bytes = Buffer.byteLength(pending.head) + timeoutDigits + Buffer.byteLength(pending.tail);
+    const bytes = frameBytes(pending.head, pending.tail, timeoutDigits, this.#owner.maxMessageBytes);
     if (bytes + 2 > this.#owner.maxMessageBytes) {
       this.#owner.settle(
         pending,
