@@ -1,9 +1,13 @@
+import { EventEmitter } from 'node:events';
 import { StagesError } from '@stages/common';
 import CircuitBreaker from 'opossum';
 import type { BreakerFactory, BreakerOptions, BreakerState, ProviderBreaker } from './breaker.js';
 import { isHealthFailure } from './health-failure.js';
 
 type Thunk = () => Promise<unknown>;
+
+/** A latency list that drops what opossum pushes (see #forgetLatencies); it is only read for percentiles. */
+const KEEP_NOTHING = { push: () => 0, length: 0 } as unknown as number[];
 
 /** A ProviderBreaker on opossum: rolling-window error rate, open / half-open / closed. */
 export class OpossumBreaker implements ProviderBreaker {
@@ -12,6 +16,8 @@ export class OpossumBreaker implements ProviderBreaker {
   #consecutive = 0;
   /** No bulkhead and no breaker timeout: a closed breaker cannot refuse or time out a call itself. */
   readonly #plain: boolean;
+  readonly #clock = new EventEmitter();
+  readonly #rotation: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
@@ -20,14 +26,17 @@ export class OpossumBreaker implements ProviderBreaker {
   ) {
     this.#maxConsecutive = options.consecutiveFailures ?? 5;
     this.#plain = options.maxConcurrent === undefined && !options.timeoutMs;
+    const rollingWindowMs = options.rollingWindowMs ?? 10_000;
+    const rollingBuckets = options.rollingBuckets ?? 10;
     this.#cb = new CircuitBreaker<[Thunk], unknown>((fn: Thunk) => fn(), {
       name,
+      rotateBucketController: this.#clock,
       timeout: options.timeoutMs ?? false,
       errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
       volumeThreshold: options.volumeThreshold ?? 10,
       resetTimeout: options.resetTimeoutMs ?? 10_000,
-      rollingCountTimeout: options.rollingWindowMs ?? 10_000,
-      rollingCountBuckets: options.rollingBuckets ?? 10,
+      rollingCountTimeout: rollingWindowMs,
+      rollingCountBuckets: rollingBuckets,
       rollingPercentilesEnabled: false,
       ...(options.maxConcurrent === undefined ? {} : { capacity: options.maxConcurrent }),
       enableSnapshots: false,
@@ -42,6 +51,13 @@ export class OpossumBreaker implements ProviderBreaker {
       if ((value as { code?: unknown } | undefined)?.code !== 'ESEMLOCKED') this.#consecutive = 0;
     });
     this.#cb.on('failure', () => this.#countFailure());
+    // opossum's window rotates on our clock, so that each fresh bucket can be told not to keep latencies.
+    this.#forgetLatencies();
+    this.#rotation = setInterval(() => {
+      this.#clock.emit('rotate');
+      this.#forgetLatencies();
+    }, Math.floor(rollingWindowMs / rollingBuckets));
+    this.#rotation.unref();
     this.#cb.on('open', () => onState('open'));
     this.#cb.on('halfOpen', () => onState('half-open'));
     this.#cb.on('close', () => onState('closed'));
@@ -91,7 +107,20 @@ export class OpossumBreaker implements ProviderBreaker {
   };
 
   shutdown(): void {
+    clearInterval(this.#rotation);
     this.#cb.shutdown();
+  }
+
+  /**
+   * opossum 9 pushes every call's latency into the current bucket of its window even with rolling percentiles
+   * off, where nothing ever reads them: at 150k calls/s that is 1.5 million numbers held per breaker over a 10 s
+   * window, and their growth and old-generation GC cost a busy client about a sixth of its CPU. Each bucket's
+   * list is swapped for one that keeps nothing, when opossum creates it.
+   */
+  #forgetLatencies(): void {
+    for (const bucket of this.#cb.status.window) {
+      if (bucket.latencyTimes !== KEEP_NOTHING) bucket.latencyTimes = KEEP_NOTHING;
+    }
   }
 
   /** A failure opossum counted (its errorFilter let through only health failures and its own timeouts). */

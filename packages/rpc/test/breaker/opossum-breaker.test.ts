@@ -50,6 +50,23 @@ describe('opossum breaker', () => {
     b.shutdown();
   });
 
+  it('ages failures out of the rolling window on its own bucket clock', async () => {
+    // The breaker rotates opossum's window itself (to keep opossum from holding every call's latency): failures
+    // older than the window must stop counting, or a provider would be judged on its past.
+    const options = { volumeThreshold: 4, rollingWindowMs: 1_000, rollingBuckets: 4, consecutiveFailures: 0 };
+    const b = new OpossumBreaker('p', options, () => {});
+    for (let i = 0; i < 3; i++) await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    vi.advanceTimersByTime(1_000);
+    await b.run(ok);
+    await b.run(ok);
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('closed'); // 2 of 4 in the window: 50% is not over 50%; with the old three, 5 of 7
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('open'); // 3 of 5
+    b.shutdown();
+  });
+
   it('reopens when the half-open probe fails', async () => {
     const b = new OpossumBreaker('p', { volumeThreshold: 1, resetTimeoutMs: 500 }, () => {});
     await expect(b.run(fail('DEADLINE_EXCEEDED'))).rejects.toBeTruthy();
