@@ -83,7 +83,13 @@ async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
     const t = new GrpcClientTransport(muxOptions());
     const registry = new StaticRegistry({ providers: [{ service: 'echo', host: '127.0.0.1', port: PORT }] });
     // Balancer and breaker on (the defaults: weighted random, one opossum breaker per provider), failover mode.
-    const client = new ServiceClient({ service: 'echo', registry, transports: [t], timeoutMs: 10_000 });
+    const client = new ServiceClient({
+      service: 'echo',
+      registry,
+      transports: [t],
+      timeoutMs: 10_000,
+      ...(process.env.BREAKER ? { breaker: process.env.BREAKER } : {}),
+    });
     await client.ready();
     return {
       echo: (seq) => client.call('echo', { text: TEXT, seq }),

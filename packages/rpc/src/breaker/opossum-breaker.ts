@@ -53,10 +53,13 @@ export class OpossumBreaker implements ProviderBreaker {
     this.#cb.on('failure', () => this.#countFailure());
     // opossum's window rotates on our clock, so that each fresh bucket can be told not to keep latencies.
     this.#forgetLatencies();
-    this.#rotation = setInterval(() => {
-      this.#clock.emit('rotate');
-      this.#forgetLatencies();
-    }, Math.floor(rollingWindowMs / rollingBuckets));
+    this.#rotation = setInterval(
+      () => {
+        this.#clock.emit('rotate');
+        this.#forgetLatencies();
+      },
+      Math.floor(rollingWindowMs / rollingBuckets),
+    );
     this.#rotation.unref();
     this.#cb.on('open', () => onState('open'));
     this.#cb.on('halfOpen', () => onState('half-open'));

@@ -6,13 +6,15 @@
  * Flushing on setImmediate rather than a microtask lets every promise continuation of the current turn add its
  * frame first. A batch never exceeds maxMessageBytes: it is cut into several messages instead.
  *
- * It is also cut at maxFrames, and that part is sent at once, so both sides work at the same time: with every
- * call of a turn in one message, client and server take turns (one batch in flight, each side idle while the
- * other works). Measured on a quiet 2-core machine, echo at concurrency 64, client and server in two processes:
- * a cap of 128 did 88k calls/s (one batch in flight), 16 did 140k, 32 did 153-167k (two batches in flight),
- * with CPU per call about the same (~10 µs client+server); at concurrency 256, 128 and 32 both did ~185k.
- * Much lower caps cost more: every message has a fixed cost in grpc-js (at concurrency 64 ~27 µs at 8 frames).
- * A cap that follows the calls in flight (about a quarter of them) would suit low concurrency (16) better.
+ * It is also cut at a cap, and that part is sent at once, so both sides work at the same time: with every call of a
+ * turn in one message, client and server take turns (one batch in flight, each side idle while the other works).
+ * The cap follows the load: a client stream cuts at a quarter of the calls it carries (their peak over the last
+ * thousand or so requests), a server stream answers in batches the size the requests came in, and maxFrames (32)
+ * bounds both. Measured on a quiet 2-core machine, echo, client and server in two processes (2 streams, so
+ * concurrency 16 is 8 calls per stream): a fixed cap of 32 did 58k calls/s at concurrency 16 and 165-173k at 64;
+ * following the load does 82-88k and 165-169k, and 213-220k at 256 (fixed: 186-210k). A cap of 128 at
+ * concurrency 64 did 88k (one batch in flight). Much lower caps cost more CPU: every message has a fixed cost in
+ * grpc-js, which is why the cap only gets small when few calls are in flight and CPU is not what limits them.
  */
 /** Frames per message before the batch is sent without waiting for the end of the turn. */
 export const DEFAULT_FRAMES_PER_MESSAGE = 32;
@@ -47,7 +49,15 @@ export class FrameBatcher {
     readonly maxMessageBytes: number,
     readonly maxFrames = DEFAULT_FRAMES_PER_MESSAGE,
     private readonly writable: () => boolean = ALWAYS,
+    private readonly framesWanted?: () => number,
   ) {}
+
+  /** Frames per message now: what the owner wants (see the class comment), between 1 and maxFrames. */
+  #cap(): number {
+    if (this.framesWanted === undefined) return this.maxFrames;
+    const wanted = this.framesWanted();
+    return Math.max(1, Math.min(wanted, this.maxFrames));
+  }
 
   /**
    * Queues one frame. The caller has checked it fits in a message on its own, and says whether it is the only
@@ -64,7 +74,7 @@ export class FrameBatcher {
     this.#parts.push(frame);
     this.#sizes.push(bytes);
     this.#bytes += bytes + 1;
-    if (this.#parts.length >= this.maxFrames || this.#bytes > this.maxMessageBytes) this.flush();
+    if (this.#parts.length >= this.#cap() || this.#bytes > this.maxMessageBytes) this.flush();
     if (!this.#scheduled && this.#parts.length > 0) {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);

@@ -32,7 +32,7 @@ export interface GrpcServerTransportOptions {
   readonly drainTimeoutMs?: number;
   /** Serve the multiplexed stream (default true). false serves only the unary fallback, like an older peer. */
   readonly streams?: boolean;
-  /** Answers per message before a batch is sent mid-turn (default 128); see FrameBatcher. */
+  /** Most answers per message (default 32); below that, answers go in batches the size requests came in. */
   readonly framesPerMessage?: number;
   /** Extra grpc-js server options, applied last. */
   readonly grpcOptions?: ChannelOptions;

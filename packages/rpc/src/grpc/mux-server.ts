@@ -38,6 +38,8 @@ export class MuxServerStream {
   readonly #active = new Map<number, CallCancellation>();
   readonly #batcher: FrameBatcher;
   #closed = false;
+  /** Frames in the last message received: the size answer batches are cut at. */
+  #requestFrames = 1;
 
   constructor(
     private readonly stream: ServerDuplexStream<Buffer, Buffer>,
@@ -49,6 +51,10 @@ export class MuxServerStream {
       },
       ctx.maxMessageBytes,
       ctx.framesPerMessage,
+      undefined,
+      // Answers leave in batches the size the requests came in: the client sizes those to keep several batches
+      // in flight, and one big answer batch would undo that.
+      () => this.#requestFrames,
     );
     stream.on('data', (message: Buffer) => this.#onMessage(message));
     // The client half-closed (its channel is being released): answer what is running, then end.
@@ -86,6 +92,7 @@ export class MuxServerStream {
       this.stream.emit('error', { code: status.INVALID_ARGUMENT, details: 'malformed mux message: not a frame array' });
       return;
     }
+    this.#requestFrames = frames.length;
     for (const frame of frames) {
       if (!Array.isArray(frame)) continue;
       if (frame[0] === REQUEST) this.#onRequest(frame);

@@ -5,6 +5,9 @@ import { decodeMessage, ERROR, encodeCancel, RESULT, requestHead, requestTail } 
 import { identity, MUX_STREAM_PATH } from './mux-service.js';
 import type { PendingCall } from './pending-call.js';
 
+/** Requests over which the peak of calls in flight is taken (see #concurrency). */
+const PEAK_WINDOW = 1_024;
+
 /** What a stream reports to the channel that owns it. */
 export interface MuxStreamOwner {
   readonly address: string;
@@ -32,6 +35,9 @@ export class MuxStream {
   readonly #call: ClientDuplexStream<Buffer, Buffer>;
   readonly #batcher: FrameBatcher;
   #nextId = 1;
+  #peak = 0;
+  #previousPeak = 0;
+  #sinceReset = 0;
   #closed = false;
   /** Whether the server ever answered on this stream (an UNIMPLEMENTED status before that means: no mux here). */
   #answered = false;
@@ -48,6 +54,8 @@ export class MuxStream {
       owner.maxMessageBytes,
       owner.framesPerMessage,
       () => owner.connected(),
+      // A quarter of the calls this stream carries: about four batches in flight, so both sides keep working.
+      () => this.#concurrency() >> 2,
     );
     this.#call.on('data', (message: Buffer) => this.#onMessage(message));
     // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
@@ -100,6 +108,7 @@ export class MuxStream {
     pending.stream = this;
     pending.sent = false;
     this.#pending.set(id, pending);
+    this.#notePeak();
     this.#batcher.push(pending, bytes, this.#pending.size === 1 && this.#owner.idle());
   }
 
@@ -145,6 +154,25 @@ export class MuxStream {
   destroy(): void {
     this.#batcher.clear();
     this.#call.cancel();
+  }
+
+  /**
+   * How many calls this stream carries at once, for the batcher's cap: the peak of calls in flight over the last
+   * 1,024 to 2,048 requests. The count at the moment a frame is queued would be a poor guide: it dips every time a
+   * batch of answers settles, just when the callers queue the next requests.
+   */
+  #concurrency(): number {
+    return Math.max(this.#peak, this.#previousPeak);
+  }
+
+  #notePeak(): void {
+    const size = this.#pending.size;
+    if (size > this.#peak) this.#peak = size;
+    if (++this.#sinceReset === PEAK_WINDOW) {
+      this.#previousPeak = this.#peak;
+      this.#peak = size;
+      this.#sinceReset = 0;
+    }
   }
 
   #onMessage(message: Buffer): void {
