@@ -54,8 +54,8 @@ export class MuxStream {
       owner.maxMessageBytes,
       owner.framesPerMessage,
       () => owner.connected(),
-      // A quarter of the calls this stream carries: about four batches in flight, so both sides keep working.
-      () => this.#concurrency() >> 2,
+      // Half the calls this stream carries: two batches in flight, so both sides keep working at once.
+      () => this.#concurrency() >> 1,
     );
     this.#call.on('data', (message: Buffer) => this.#onMessage(message));
     // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
