@@ -7,7 +7,13 @@ import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 
 export function enableTelemetry(): void {
   const discardSpans: SpanExporter = {
@@ -21,7 +27,14 @@ export function enableTelemetry(): void {
   };
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discardSpans)] }));
+  // SAMPLE=0.1 samples a tenth of the traces (parent-based, as telemetry.sampleRatio does in an app); default all.
+  const ratio = Number(process.env.SAMPLE ?? 1);
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(discardSpans)],
+      sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
+    }),
+  );
   metrics.setGlobalMeterProvider(
     new MeterProvider({
       readers: [new PeriodicExportingMetricReader({ exporter: discardMetrics, exportIntervalMillis: 1000 })],

@@ -29,7 +29,7 @@ import { VersionFilter } from '../filters/version.js';
 import { ZoneFilter } from '../filters/zone.js';
 import type { ClientTransport, OutgoingCall } from '../transport/transport.js';
 import { mergeTags, outgoingMetadata } from './metadata.js';
-import { clientMetrics } from './metrics.js';
+import { CallCounts, clientMetrics, trackCalls, untrackCalls } from './metrics.js';
 import { noProviderError } from './no-provider.js';
 import type { CallOptions, MethodOptions, ServiceClientOptions } from './options.js';
 import { validateOptions } from './options.js';
@@ -203,7 +203,7 @@ export class ServiceClient {
     return running.then(
       (result) => {
         this.#budget.deposit();
-        clientMetrics.calls.add(1, attrs.ok);
+        attrs.calls.ok++;
         clientMetrics.duration.record(performance.now() - t0, attrs.base);
         span.end();
         return result as T;
@@ -233,7 +233,7 @@ export class ServiceClient {
       }
       recordError(span, e);
       const failed = { ...attrs.base, code: e.code };
-      clientMetrics.calls.add(1, failed);
+      attrs.calls.fail(e.code);
       clientMetrics.errors.add(1, failed);
       throw e;
     } finally {
@@ -248,6 +248,7 @@ export class ServiceClient {
     this.#closed = true;
     this.#pool.close();
     this.#breakers.close();
+    for (const a of this.#attrs.values()) untrackCalls(a.calls);
   }
 
   #callInfo(method: string, payload: unknown, m: MethodOptions, tags: readonly string[], hashKey?: string): CallInfo {
@@ -279,7 +280,7 @@ export class ServiceClient {
       const base = { 'rpc.system': 'stages', 'rpc.service': this.service, 'rpc.method': method };
       a = {
         base,
-        ok: { ...base, code: 'OK' },
+        calls: trackCalls(new CallCounts(base)),
         spanName: `${this.service}/${method}`,
         spanOptions: { kind: SpanKind.CLIENT, attributes: base },
       };
@@ -355,7 +356,7 @@ export class ServiceClient {
 
 interface MethodAttributes {
   readonly base: Attributes;
-  readonly ok: Attributes;
+  readonly calls: CallCounts;
   readonly spanName: string;
   readonly spanOptions: SpanOptions;
 }
