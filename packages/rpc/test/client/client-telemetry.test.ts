@@ -1,34 +1,10 @@
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { registerTelemetry, StagesError } from '@stages/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StagesError } from '@stages/common';
+import { describe, expect, it } from 'vitest';
 import { ServiceClient } from '../../src/client/service-client.js';
+import { inMemoryTelemetry } from '../in-memory-telemetry.js';
 import { FakeRegistry, FakeTransport, provider } from './fakes.js';
 
-// This file runs in its own worker process (vitest pool: forks), so registering global providers is safe here.
-const spans = new InMemorySpanExporter();
-const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 });
-
-// Through common's registerTelemetry, as an app does: the client's instruments exist before it runs (created when
-// the module loads) and must re-bind to the real provider.
-let unregister: () => void;
-beforeAll(() => {
-  unregister = registerTelemetry({
-    contextManager: new AsyncLocalStorageContextManager().enable(),
-    propagator: new W3CTraceContextPropagator(),
-    tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
-    meterProvider: new MeterProvider({ readers: [reader] }),
-  });
-});
-afterAll(() => unregister());
+const { spans, metricExporter, reader } = inMemoryTelemetry();
 
 async function points(name: string): Promise<Record<string, number>> {
   await reader.forceFlush();
