@@ -49,6 +49,9 @@ interface Cell {
   p99: number;
   clientUs: number;
   serverUs: number;
+  /** Client garbage collections in the cell: full ones, and ms spent in all of them. */
+  gcMajor: number;
+  gcMs: number;
   errors: number;
 }
 
@@ -139,7 +142,7 @@ for (let round = 0; round < rounds; round++) {
 for (const scenario of chosen) {
   for (const c of results.get(scenario.name) ?? []) {
     console.log(
-      `${scenario.name.padEnd(32)} c=${String(c.concurrency).padEnd(4)} ${Math.round(c.perSecond).toString().padStart(7)} calls/s  p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms  cpu/call client ${c.clientUs.toFixed(1)} µs server ${c.serverUs.toFixed(1)} µs${c.errors ? `  errors ${c.errors}` : ''}`,
+      `${scenario.name.padEnd(32)} c=${String(c.concurrency).padEnd(4)} ${Math.round(c.perSecond).toString().padStart(7)} calls/s  p50 ${c.p50.toFixed(3)} ms  p99 ${c.p99.toFixed(3)} ms  cpu/call client ${c.clientUs.toFixed(1)} µs server ${c.serverUs.toFixed(1)} µs  client gc ${c.gcMajor} full, ${Math.round(c.gcMs)} ms${c.errors ? `  errors ${c.errors}` : ''}`,
     );
   }
 }
