@@ -6,16 +6,15 @@
  * Flushing on setImmediate rather than a microtask lets every promise continuation of the current turn add its
  * frame first. A batch never exceeds maxMessageBytes: it is cut into several messages instead.
  *
- * It is also cut at a cap, and that part is sent at once, so both sides work at the same time: with every call of a
- * turn in one message, client and server take turns (one batch in flight, each side idle while the other works).
- * The cap follows the load: a client stream cuts at half the calls it carries (their peak over the last thousand or
- * so requests), a server stream answers in batches the size the requests came in, and maxFrames (32) bounds both.
- * Measured on a quiet 2-core machine, echo, client and server in two processes, 2 streams per provider (so
- * concurrency 16 is 8 calls per stream), best of three runs: a fixed cap of 32 did 54k calls/s at concurrency 16;
- * a quarter of the calls did 80k, half did 82k, and through the cluster client (balancer and breaker) 74k and 85k;
- * at 64 through the cluster, fixed 32 did 170k, a quarter 142k, half 154k. A cap of 128 at concurrency 64 did 88k
- * (one batch in flight). Much lower caps cost more CPU: every message has a fixed cost in grpc-js, which is why
- * the cap only gets small when few calls are in flight and CPU is not what limits them.
+ * It is also cut at a cap, and that part is sent at once, so the peer can start on it while the rest is produced.
+ * The cap follows the load (see framesWanted in mux-stream.ts): a client stream carrying few calls cuts at half of
+ * them, so two batches are in flight and both sides work at once; one carrying many sends them all in one message,
+ * because CPU then limits and every message has a fixed cost in grpc-js. A server stream answers in batches the size
+ * the requests came in, and maxFrames (32) bounds both. Measured on a quiet 2-core machine, echo through the
+ * cluster client, client and server in two processes, 2 streams per provider: a fixed cap of 32 did 52-56k calls/s
+ * at concurrency 16, 83k at 32 and 159-170k at 64; following the load does 86k, 117-122k and 159-167k. A cap of
+ * 128 at concurrency 64 did 88k (both sides taking turns with one batch in flight).
+ */
 /** Frames per message before the batch is sent without waiting for the end of the turn. */
 export const DEFAULT_FRAMES_PER_MESSAGE = 32;
 

@@ -17,7 +17,7 @@ export interface GrpcClientTransportOptions {
   readonly streamsPerProvider?: number;
   /** Calls in flight on one stream (default 1024); more wait for a slot, their deadline running. */
   readonly maxInFlightPerStream?: number;
-  /** Most requests per message (default 32); below that, half the calls a stream carries. See FrameBatcher. */
+  /** Most requests per message (default 32); below that, what the load calls for (framesWanted). See FrameBatcher. */
   readonly framesPerMessage?: number;
   readonly grpcOptions?: ChannelOptions;
 }

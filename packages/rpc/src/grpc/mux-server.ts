@@ -4,6 +4,7 @@ import { createLogger, StagesError } from '@stages/common';
 import { CallCancellation } from '../server/cancellation.js';
 import type { InFlightTracker } from '../server/in-flight.js';
 import type { IncomingCall, ServerPipeline } from '../server/pipeline.js';
+import { CallTable } from './call-table.js';
 import { FrameBatcher, frameBytes } from './frame-batcher.js';
 import {
   CANCEL,
@@ -35,7 +36,7 @@ export interface MuxServerContext {
  * only; a message that is not a frame array at all ends this stream (its sender is broken), never the server.
  */
 export class MuxServerStream {
-  readonly #active = new Map<number, CallCancellation>();
+  readonly #active = new CallTable<CallCancellation>();
   readonly #batcher: FrameBatcher;
   #closed = false;
   /** Frames in the last message received: the size answer batches are cut at. */
@@ -114,7 +115,7 @@ export class MuxServerStream {
     }
     const [, , service, method, timeoutMs, metadata, payload] = frame as RequestFrame;
     const cancellation = new CallCancellation();
-    this.#active.set(id, cancellation);
+    this.#active.add(id, cancellation);
     this.ctx.inFlight.enter();
     const call: IncomingCall = {
       service,
@@ -143,7 +144,7 @@ export class MuxServerStream {
   }
 
   #resolve(id: number, result: unknown): void {
-    if (this.#closed || !this.#active.has(id)) return;
+    if (this.#closed || this.#active.get(id) === undefined) return;
     let frame: string;
     try {
       frame = encodeResult(id, result);
