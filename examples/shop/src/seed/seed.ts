@@ -57,7 +57,9 @@ export async function seed(
 ): Promise<void> {
   if (domains.includes('catalog')) {
     const ds = db('catalog');
-    const [row] = await ds.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM products');
+    // From the primary: a replica may not have replayed the migration that just created the table (a replica
+    // lagging by one DDL statement made stage 12 fail with "relation products does not exist").
+    const [row] = await ds.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM products', [], { primary: true });
     if (Number(row?.n ?? 0) < products) {
       await ds.transaction(async (tx) => {
         for (let i = 0; i < products; i++) {
@@ -72,7 +74,7 @@ export async function seed(
   }
   if (domains.includes('inventory')) {
     const ds = db('inventory');
-    const [row] = await ds.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM stock');
+    const [row] = await ds.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM stock', [], { primary: true });
     if (Number(row?.n ?? 0) < products) {
       await ds.transaction(async (tx) => {
         for (let i = 0; i < products; i++) {
