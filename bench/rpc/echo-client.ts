@@ -204,8 +204,8 @@ async function cell(echo: Echo, concurrency: number, ms: number, record: boolean
 
 /**
  * The client's garbage collections during a cell: how many were full (mark-compact) and the time all of them took.
- * Through the cluster at concurrency 64 a process lands in one of two regimes, about 2 or about 10 full collections
- * in a 2.5 s cell, and throughput differs by a quarter between them: printing the count says which one a cell ran in.
+ * Full collections in a fast cell mean something keeps short-lived objects alive: that is how the mux's Map of calls
+ * in flight was found (6-14 full collections per 2.5 s cell, throughput a quarter lower; see grpc/call-table.ts).
  */
 function watchGc(): { stop(): { gcMajor: number; gcMs: number } } {
   let gcMajor = 0;

@@ -15,8 +15,9 @@ export function outgoingMetadata(
 ): Record<string, string> {
   const md: Record<string, string> = { ...ctx?.metadata, ...extra };
   // Inject after copying: the incoming traceparent must be replaced by this span's, not kept. Without a tracer
-  // (telemetry off) the span carries the all-zero invalid context and there is nothing to inject: skipping it saves a context
-  // copy per call, and an incoming traceparent then passes through unchanged, so the trace stays whole.
+  // (telemetry off) the span carries the all-zero invalid context and there is nothing to inject: skipping it
+  // saves a context copy per call, and an incoming traceparent then passes through unchanged, so the trace stays
+  // whole.
   if (span.spanContext().traceId !== INVALID_TRACEID) propagation.inject(trace.setSpan(context.active(), span), md);
   if (caller !== undefined) md[CALLER_KEY] = caller;
   if (tags.length > 0) md[TAGS_KEY] = tags.join(',');
