@@ -39,6 +39,8 @@ export class GrpcClientTransport implements ClientTransport {
     this.#channelOptions = {
       credentials: clientCredentials(options.tls),
       channelOptions: clientChannelOptions(maxMessageBytes, options.keepalive, options.tls, options.grpcOptions),
+      tls: options.tls,
+      keepalive: options.keepalive,
       maxMessageBytes,
       framesPerMessage: Math.max(1, options.framesPerMessage ?? DEFAULT_FRAMES_PER_MESSAGE),
       streams: Math.max(1, options.streamsPerProvider ?? 2),

@@ -1,24 +1,23 @@
-import {
-  type ChannelCredentials,
-  type ChannelOptions,
-  Client,
-  connectivityState,
-  Metadata,
-  type StatusObject,
-  status,
-} from '@grpc/grpc-js';
+import type { ClientHttp2Session } from 'node:http2';
+import { type ChannelCredentials, type ChannelOptions, Client, Metadata, status } from '@grpc/grpc-js';
 import { createLogger, StagesError } from '@stages/common';
 import type { OutgoingCall } from '../transport/transport.js';
 import type { ClientMetrics } from './client-metrics.js';
 import { decodeMessage, ERROR, encodeRequest, RESULT } from './framing.js';
+import type { StreamStatus } from './grpc-h2-stream.js';
+import { H2Connection } from './h2-connection.js';
 import { identity, MUX_CALL_PATH } from './mux-service.js';
 import { MuxStream, type MuxStreamOwner } from './mux-stream.js';
+import type { KeepaliveOptions, TlsClientOptions } from './options.js';
 import { PendingCall } from './pending-call.js';
 import { fromGrpcError } from './status.js';
 
 export interface MuxChannelOptions {
+  /** For the unary fallback, which runs on a grpc-js channel. */
   readonly credentials: ChannelCredentials;
   readonly channelOptions: ChannelOptions;
+  readonly tls: TlsClientOptions | undefined;
+  readonly keepalive: KeepaliveOptions | undefined;
   readonly maxMessageBytes: number;
   readonly framesPerMessage: number;
   readonly streams: number;
@@ -28,16 +27,15 @@ export interface MuxChannelOptions {
 
 const log = createLogger('rpc.grpc.client');
 
-/** How long one connectivity watch lasts before it is renewed (grpc-js needs a finite deadline). */
-const WATCH_MS = 60_000;
-
 /**
- * Everything the client holds for one provider address: one gRPC channel (one HTTP/2 connection) and a small pool
- * of mux streams on it, opened lazily. Calls beyond the per-stream in-flight bound wait here (backpressure), with
- * their deadline already running. A provider that turns out not to speak the mux gets unary `stages.Mux/Call`.
+ * Everything the client holds for one provider address: one HTTP/2 connection (H2Connection) and a small pool of
+ * mux streams on it, opened lazily (GrpcH2Stream says why they are not grpc-js calls). Calls beyond the per-stream
+ * in-flight bound wait here (backpressure), with their deadline already running. A provider that turns out not to
+ * speak the mux gets unary `stages.Mux/Call` over a grpc-js channel.
  *
- * Until the connection is up, request frames wait here rather than inside grpc-js, so that their timeout is
- * computed when they are written (a cold connection can take a good part of a deadline to come up).
+ * Until the server's HTTP/2 settings have arrived, request frames wait here rather than in the session, so that
+ * their timeout is computed when they are written (a cold connection can take a good part of a deadline to come
+ * up).
  *
  * Several services can be served at one address, so the channel is shared: each provider record (service + id)
  * using it holds a reference, and release() drops one. The channel closes when the last one goes and its calls
@@ -47,7 +45,9 @@ export class MuxChannel implements MuxStreamOwner {
   readonly address: string;
   readonly maxMessageBytes: number;
   readonly framesPerMessage: number;
-  readonly #client: Client;
+  readonly #connection: H2Connection;
+  /** grpc-js channel for the unary fallback, made only for a provider that does not speak the mux. */
+  #client: Client | undefined;
   readonly #options: MuxChannelOptions;
   readonly #streams: MuxStream[] = [];
   readonly #waiting: PendingCall[] = [];
@@ -55,7 +55,6 @@ export class MuxChannel implements MuxStreamOwner {
   #active = 0;
   #releasing = false;
   #closed = false;
-  #watching = false;
   /** The provider records (service + id) using this channel. */
   readonly #holders = new Set<string>();
   /** The last provider object that took a reference: the common case skips building its key per call. */
@@ -68,7 +67,9 @@ export class MuxChannel implements MuxStreamOwner {
     this.maxMessageBytes = options.maxMessageBytes;
     this.framesPerMessage = options.framesPerMessage;
     this.onClosed = onClosed;
-    this.#client = new Client(address, options.credentials, options.channelOptions);
+    this.#connection = new H2Connection(address, options, () => {
+      for (const stream of this.#streams) stream.flush();
+    });
   }
 
   get closed(): boolean {
@@ -132,32 +133,13 @@ export class MuxChannel implements MuxStreamOwner {
     if (this.#active === 0) this.close();
   }
 
-  /** Whether the connection is up; if not, watches it and flushes the streams when it is. */
+  /** Whether the connection is up; when it comes up, the streams are flushed. */
   connected(): boolean {
-    const state = this.#client.getChannel().getConnectivityState(false);
-    if (state === connectivityState.READY) return true;
-    this.#watch(state);
-    return false;
+    return this.#connection.ready;
   }
 
   expired(pending: PendingCall): void {
     this.settle(pending, this.#deadlineError(pending));
-  }
-
-  #watch(state: connectivityState): void {
-    if (this.#watching || this.#closed || state === connectivityState.SHUTDOWN) return;
-    this.#watching = true;
-    this.#client.getChannel().watchConnectivityState(state, Date.now() + WATCH_MS, () => {
-      this.#watching = false;
-      if (this.#closed) return;
-      const now = this.#client.getChannel().getConnectivityState(false);
-      if (now === connectivityState.READY) {
-        for (const stream of this.#streams) stream.flush();
-      } else if (this.#streams.some((stream) => !stream.closed)) {
-        // Still connecting (or failing: grpc-js then ends the streams with UNAVAILABLE and their calls fail).
-        this.#watch(now);
-      }
-    });
   }
 
   close(): void {
@@ -167,8 +149,9 @@ export class MuxChannel implements MuxStreamOwner {
       this.settle(waiting, new StagesError('UNAVAILABLE', `channel to ${this.address} was closed`));
     }
     for (const stream of this.#streams) stream.end();
-    // Client.close() lets started calls finish; streams end as soon as the server has answered their calls.
-    this.#client.close();
+    // A graceful close lets started streams finish; they end as soon as the server has answered their calls.
+    this.#connection.close();
+    this.#client?.close();
     this.onClosed();
   }
 
@@ -184,7 +167,7 @@ export class MuxChannel implements MuxStreamOwner {
     if (this.#releasing && this.#active === 0) this.close();
   }
 
-  streamClosed(stream: MuxStream, closed: StatusObject, pending: PendingCall[], answered: boolean): void {
+  streamClosed(stream: MuxStream, closed: StreamStatus, pending: PendingCall[], answered: boolean): void {
     const index = this.#streams.indexOf(stream);
     if (index >= 0) this.#streams.splice(index, 1);
     if (closed.code === status.UNIMPLEMENTED && !answered) {
@@ -232,19 +215,35 @@ export class MuxChannel implements MuxStreamOwner {
       this.#unary(pending);
       return;
     }
-    const stream = this.#pickStream();
+    const session = this.#connection.session();
+    if (session === undefined) {
+      // The last dial failed moments ago: fail now (the cluster fails over) rather than queue on a dead address.
+      this.settle(
+        pending,
+        new StagesError('UNAVAILABLE', `${this.address} is unreachable (${this.#connection.why()})`),
+      );
+      return;
+    }
+    const stream = this.#pickStream(session);
     if (stream === undefined) this.#waiting.push(pending);
     else stream.send(pending);
   }
 
   /** The least loaded open stream under the bound; a new one while the pool has room and all are busy. */
-  #pickStream(): MuxStream | undefined {
+  #pickStream(session: ClientHttp2Session): MuxStream | undefined {
     let best: MuxStream | undefined;
-    for (const stream of this.#streams) {
+    for (let i = 0; i < this.#streams.length; i++) {
+      const stream = this.#streams[i]!;
+      if (stream.session !== session) {
+        // Its connection is going away (GOAWAY) or gone: it answers what it carries, and takes nothing new.
+        this.#streams.splice(i--, 1);
+        stream.end();
+        continue;
+      }
       if (!stream.closed && (best === undefined || stream.load < best.load)) best = stream;
     }
     if ((best === undefined || best.load > 0) && this.#streams.length < this.#options.streams) {
-      best = new MuxStream(this.#client, this);
+      best = new MuxStream(session, this);
       this.#streams.push(best);
       this.#options.metrics.streamsOpened.add(1);
     }
@@ -253,7 +252,9 @@ export class MuxChannel implements MuxStreamOwner {
 
   #pump(): void {
     while (this.#waiting.length > 0) {
-      const stream = this.#pickStream();
+      const session = this.#connection.session();
+      if (session === undefined) return;
+      const stream = this.#pickStream(session);
       if (stream === undefined) return;
       const next = this.#waiting.shift()!;
       if (!next.done) stream.send(next);
@@ -292,6 +293,7 @@ export class MuxChannel implements MuxStreamOwner {
       return;
     }
     const options = Number.isFinite(call.deadline) ? { deadline: call.deadline } : {};
+    this.#client ??= new Client(this.address, this.#options.credentials, this.#options.channelOptions);
     pending.unary = this.#client.makeUnaryRequest(
       MUX_CALL_PATH,
       identity,

@@ -1,9 +1,10 @@
-import { type Client, type ClientDuplexStream, Metadata, type StatusObject } from '@grpc/grpc-js';
+import type { ClientHttp2Session } from 'node:http2';
 import { StagesError } from '@stages/common';
 import { CallTable } from './call-table.js';
 import { FrameBatcher, frameBytes } from './frame-batcher.js';
 import { decodeMessage, ERROR, encodeCancel, RESULT, requestHead, requestTail } from './framing.js';
-import { identity, MUX_STREAM_PATH } from './mux-service.js';
+import { GrpcH2Stream, type StreamStatus } from './grpc-h2-stream.js';
+import { MUX_STREAM_PATH } from './mux-service.js';
 import type { PendingCall } from './pending-call.js';
 
 /**
@@ -29,7 +30,7 @@ export interface MuxStreamOwner {
   expired(call: PendingCall): void;
   /** Whether frames can be written now: the connection is up (until then they would wait inside grpc-js). */
   connected(): boolean;
-  streamClosed(stream: MuxStream, status: StatusObject, pending: PendingCall[], answered: boolean): void;
+  streamClosed(stream: MuxStream, status: StreamStatus, pending: PendingCall[], answered: boolean): void;
   flushed(frames: number): void;
   /** True when this is the only call in flight on the channel (so no batching is possible). */
   idle(): boolean;
@@ -43,7 +44,9 @@ export interface MuxStreamOwner {
 export class MuxStream {
   readonly #owner: MuxStreamOwner;
   readonly #pending = new CallTable<PendingCall>();
-  readonly #call: ClientDuplexStream<Buffer, Buffer>;
+  readonly #call: GrpcH2Stream;
+  /** The connection this stream runs on: after a GOAWAY, new calls go to streams on the next one. */
+  readonly session: ClientHttp2Session;
   readonly #batcher: FrameBatcher;
   #nextId = 1;
   #peak = 0;
@@ -53,9 +56,13 @@ export class MuxStream {
   /** Whether the server ever answered on this stream (an UNIMPLEMENTED status before that means: no mux here). */
   #answered = false;
 
-  constructor(client: Client, owner: MuxStreamOwner) {
+  constructor(session: ClientHttp2Session, owner: MuxStreamOwner) {
     this.#owner = owner;
-    this.#call = client.makeBidiStreamRequest(MUX_STREAM_PATH, identity, identity, new Metadata(), {});
+    this.session = session;
+    this.#call = new GrpcH2Stream(session, MUX_STREAM_PATH, owner.maxMessageBytes, {
+      message: (message) => this.#onMessage(message),
+      closed: (status) => this.#onClosed(status),
+    });
     this.#batcher = new FrameBatcher(
       (message, frames) => {
         if (this.#closed) return;
@@ -67,11 +74,6 @@ export class MuxStream {
       () => owner.connected(),
       () => framesWanted(this.#concurrency()),
     );
-    this.#call.on('data', (message: Buffer) => this.#onMessage(message));
-    // grpc-js emits 'error' for every non-OK status and then 'status'; the status handler does the work, but an
-    // 'error' event without a listener would crash the process.
-    this.#call.on('error', () => {});
-    this.#call.on('status', (status: StatusObject) => this.#onClosed(status));
   }
 
   get load(): number {
@@ -206,7 +208,7 @@ export class MuxStream {
     }
   }
 
-  #onClosed(status: StatusObject): void {
+  #onClosed(status: StreamStatus): void {
     this.#closed = true;
     this.#batcher.clear();
     const pending = this.#pending.values();

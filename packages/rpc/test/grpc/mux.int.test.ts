@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcClientTransport } from '../../src/grpc/grpc-client-transport.js';
 import { identity, MUX_CALL_PATH, MUX_STREAM_PATH } from '../../src/grpc/mux-service.js';
 import { caller, PROVIDER, portOf, providerAt } from './fixtures/client-helpers.js';
+import { startTcpProxy } from './fixtures/tcp-proxy.js';
 
 const env = { STAGES_LOG_LEVEL: 'silent' };
 const start = (extra: Record<string, string> = {}) =>
@@ -167,6 +168,29 @@ describe('gRPC transport limits and failures', () => {
       expect(Date.now() - next).toBeLessThan(2000);
     } finally {
       await client.close();
+    }
+  });
+
+  it('notices a provider that vanished without closing the connection by keepalive, and fails its calls', async () => {
+    const provider = await start();
+    const proxy = await startTcpProxy(portOf(provider.output()));
+    const client = new GrpcClientTransport({ keepalive: { timeMs: 200, timeoutMs: 300 } });
+    try {
+      const call = caller(client, providerAt(proxy.port));
+      await expect(call('echo', 'warm')).resolves.toBe('warm');
+      const pending = call('slow', { ms: 10_000 }, { timeoutMs: 20_000 }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 50));
+      const frozenAt = Date.now();
+      proxy.freeze();
+      // Nothing comes back and no FIN arrives: only an unanswered ping (200 ms + 300 ms here) can tell.
+      await expect(pending).resolves.toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+      const noticed = Date.now() - frozenAt;
+      expect(noticed).toBeGreaterThanOrEqual(250);
+      expect(noticed).toBeLessThan(1_500);
+    } finally {
+      await client.close();
+      await proxy.close();
+      await provider.stop();
     }
   });
 
