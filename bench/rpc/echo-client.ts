@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { echoProvider } from './echo-provider.js';
 
 const MODE = process.env.MODE ?? 'mux';
 const PORT = Number(process.env.PORT);
@@ -26,20 +27,7 @@ function muxOptions() {
 }
 
 async function makeClient(): Promise<{ echo: Echo; close(): Promise<void> }> {
-  const provider = {
-    id: `127.0.0.1:${PORT}`,
-    service: 'echo',
-    host: '127.0.0.1',
-    port: PORT,
-    protocol: MODE === 'idl' ? 'grpc-idl' : 'grpc',
-    version: '0.0.0',
-    group: '',
-    weight: 100,
-    tags: [],
-    methods: ['echo'],
-    startTime: 0,
-    metadata: {},
-  };
+  const provider = echoProvider(PORT, MODE === 'idl' ? 'grpc-idl' : 'grpc');
   const call = (seq: number) => ({
     service: 'echo',
     method: 'echo',

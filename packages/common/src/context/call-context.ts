@@ -27,7 +27,12 @@ export function currentContext(): CallContext | undefined {
 
 /** Runs fn inside ctx, filling in what ctx leaves out from the current context. */
 export function runWithContext<T>(ctx: Partial<CallContext>, fn: () => T): T {
-  const parent = storage.getStore() ?? EMPTY;
+  const current = storage.getStore();
+  // Nothing to inherit and nothing left out: ctx is the context as it is (a server call off the wire, per call).
+  if (current === undefined && ctx.metadata !== undefined && ctx.tags !== undefined && ctx.state !== undefined) {
+    return storage.run(ctx as CallContext, fn);
+  }
+  const parent = current ?? EMPTY;
   const deadline = minDeadline(parent.deadline, ctx.deadline);
   const next: CallContext = {
     metadata: ctx.metadata ?? parent.metadata,

@@ -372,7 +372,7 @@ class CallAttempts implements Attempts {
     readonly call: CallInfo,
     readonly idempotent: boolean,
     readonly deadline: number,
-    readonly metadata: Record<string, string>,
+    readonly metadata: Readonly<Record<string, string>>,
     readonly signal: AbortSignal | undefined,
   ) {
     this.service = client.service;

@@ -124,17 +124,13 @@ export class MuxServerStream {
       metadata: metadata === 0 ? NO_METADATA : metadata,
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : undefined,
     };
-    this.ctx.pipeline.handle(call, cancellation).then(
-      (result) => {
-        this.#resolve(id, result);
-        this.#done(id);
-      },
-      (error: unknown) => {
-        // A cancelled call's caller has forgotten its id already: nothing to send.
-        if (!cancellation.cancelled) this.#reject(id, StagesError.from(error));
-        this.#done(id);
-      },
-    );
+    // A synchronous handler's answer comes back before serve() returns and is written in this same turn.
+    this.ctx.pipeline.serve(call, cancellation, (error, result) => {
+      if (error === undefined) this.#resolve(id, result);
+      // A cancelled call's caller has forgotten its id already: nothing to send.
+      else if (!cancellation.cancelled) this.#reject(id, error);
+      this.#done(id);
+    });
   }
 
   #done(id: number): void {
