@@ -1,7 +1,9 @@
 import { StagesError } from '@stages/common';
+import CircuitBreaker from 'opossum';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BreakerState } from '../../src/breaker/breaker.js';
 import { BreakerSet } from '../../src/breaker/breaker-set.js';
+import { isHealthFailure } from '../../src/breaker/health-failure.js';
 import { OpossumBreaker, OpossumBreakerFactory } from '../../src/breaker/opossum-breaker.js';
 import { provider } from '../client/fakes.js';
 
@@ -64,6 +66,40 @@ describe('opossum breaker', () => {
     expect(b.state).toBe('closed'); // 2 of 4 in the window: 50% is not over 50%; with the old three, 5 of 7
     await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
     expect(b.state).toBe('open'); // 3 of 5
+    b.shutdown();
+  });
+
+  it('counts calls through a closed breaker exactly as opossum’s own fire() does', async () => {
+    // run() skips opossum's promise chain while the breaker is closed and emits the events its window counts:
+    // the window must come out the same as when opossum runs the calls itself.
+    const b = new OpossumBreaker('p', { volumeThreshold: 1_000, consecutiveFailures: 0 }, () => {});
+    const reference = new CircuitBreaker((f: () => Promise<unknown>) => f(), {
+      volumeThreshold: 1_000,
+      rollingPercentilesEnabled: false,
+      errorFilter: (e: unknown) => !isHealthFailure(e),
+    });
+    const sequence = [ok, fail('UNAVAILABLE'), ok, fail('NOT_FOUND'), fail('DEADLINE_EXCEEDED'), ok, ok];
+    for (const call of sequence) {
+      await b.run(call).catch(() => {});
+      await reference.fire(call).catch(() => {});
+    }
+    const { fires, successes, failures } = reference.stats;
+    expect(b.counts).toEqual({ fires, successes, failures });
+    expect(b.counts).toEqual({ fires: 7, successes: 5, failures: 2 });
+    reference.shutdown();
+    b.shutdown();
+  });
+
+  it('opens a closed breaker on the error rate once the volume threshold is reached, as opossum does', async () => {
+    const b = new OpossumBreaker('p', { volumeThreshold: 6, consecutiveFailures: 0 }, () => {});
+    for (let i = 0; i < 3; i++) await b.run(ok);
+    for (let i = 0; i < 2; i++) await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('closed'); // 5 calls: under the volume threshold, whatever the rate
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('closed'); // 3 of 6: 50% is not over 50%
+    await expect(b.run(fail('UNAVAILABLE'))).rejects.toBeTruthy();
+    expect(b.state).toBe('open'); // 4 of 7
+    await expect(b.run(ok)).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
     b.shutdown();
   });
 
