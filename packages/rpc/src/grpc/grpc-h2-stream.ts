@@ -1,5 +1,6 @@
 import { type ClientHttp2Session, type ClientHttp2Stream, constants } from 'node:http2';
 import { status } from '@grpc/grpc-js';
+import { frameGrpcMessage, GrpcMessageReader } from './grpc-messages.js';
 
 /** How a stream ended, in gRPC terms (the fields of grpc-js's StatusObject that Stages reads). */
 export interface StreamStatus {
@@ -15,8 +16,6 @@ export interface GrpcStreamListener {
 }
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR } = constants;
-/** gRPC's 5-byte message prefix: a compressed flag and a big-endian length. */
-const PREFIX = 5;
 
 /**
  * One gRPC bidirectional-streaming call spoken directly on a Node http2 session: the gRPC wire format
@@ -33,14 +32,15 @@ const PREFIX = 5;
 export class GrpcH2Stream {
   readonly #stream: ClientHttp2Stream;
   readonly #listener: GrpcStreamListener;
-  readonly #maxMessageBytes: number;
-  #buffer: Buffer | undefined;
+  readonly #reader: GrpcMessageReader;
   #status: StreamStatus | undefined;
   #reported = false;
 
   constructor(session: ClientHttp2Session, path: string, maxMessageBytes: number, listener: GrpcStreamListener) {
     this.#listener = listener;
-    this.#maxMessageBytes = maxMessageBytes;
+    this.#reader = new GrpcMessageReader(maxMessageBytes, (message) => {
+      if (!this.#reported) listener.message(message);
+    });
     this.#stream = session.request(
       {
         [constants.HTTP2_HEADER_METHOD]: 'POST',
@@ -78,11 +78,7 @@ export class GrpcH2Stream {
 
   /** Sends one message; false when the stream is buffering (HTTP/2 flow control), like a Writable. */
   write(message: Buffer): boolean {
-    const framed = Buffer.allocUnsafe(PREFIX + message.length);
-    framed[0] = 0;
-    framed.writeUInt32BE(message.length, 1);
-    message.copy(framed, PREFIX);
-    return this.#stream.write(framed);
+    return this.#stream.write(frameGrpcMessage(message));
   }
 
   /** Half-closes: no more messages from here; the server may still answer and then ends the call. */
@@ -108,33 +104,14 @@ export class GrpcH2Stream {
   }
 
   #onData(chunk: Buffer): void {
-    let data = this.#buffer === undefined ? chunk : Buffer.concat([this.#buffer, chunk]);
-    this.#buffer = undefined;
-    while (data.length >= PREFIX) {
-      const length = data.readUInt32BE(1);
-      if (data[0] !== 0) {
-        this.#fail(status.INTERNAL, 'received a compressed message, which this stream never asked for');
-        return;
-      }
-      if (length > this.#maxMessageBytes) {
-        this.#fail(
-          status.RESOURCE_EXHAUSTED,
-          `received a message of ${length} bytes, over the ${this.#maxMessageBytes} limit`,
-        );
-        return;
-      }
-      if (data.length < PREFIX + length) break;
-      const message = data.subarray(PREFIX, PREFIX + length);
-      data = data.subarray(PREFIX + length);
-      this.#listener.message(message);
-      if (this.#reported) return;
-    }
-    if (data.length > 0) this.#buffer = data;
+    if (this.#reported) return;
+    const problem = this.#reader.push(chunk);
+    if (problem !== undefined) this.#fail(problem.code, `received ${problem.details}`);
   }
 
   #fail(code: status, details: string): void {
     this.#status = { code, details };
-    this.#buffer = undefined;
+    this.#reader.clear();
     if (!this.#stream.closed) this.#stream.close(NGHTTP2_CANCEL);
     this.#onClose();
   }

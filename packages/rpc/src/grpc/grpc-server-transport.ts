@@ -4,9 +4,11 @@ import { InFlightTracker } from '../server/in-flight.js';
 import { ServerPipeline } from '../server/pipeline.js';
 import type { ServerTransport } from '../transport/transport.js';
 import { DEFAULT_FRAMES_PER_MESSAGE } from './frame-batcher.js';
+import { routeMuxStreams } from './h2-mux-route.js';
 import { HealthService } from './health.js';
 import { addIdlService } from './idl-server.js';
 import { type MuxServerContext, MuxServerStream, serveUnaryFrame } from './mux-server.js';
+import { grpcMuxServerCall, H2MuxServerCall, type MuxServerCall } from './mux-server-call.js';
 import { muxServiceDefinition } from './mux-service.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -32,6 +34,11 @@ export interface GrpcServerTransportOptions {
   readonly drainTimeoutMs?: number;
   /** Serve the multiplexed stream (default true). false serves only the unary fallback, like an older peer. */
   readonly streams?: boolean;
+  /**
+   * Answer mux streams on the HTTP/2 stream directly (default true), which saves grpc-js's per-message work; false
+   * leaves them to grpc-js like every other call, for instance so that grpc-js server interceptors see them.
+   */
+  readonly muxOnHttp2?: boolean;
   /** Most answers per message (default 32); below that, answers go in batches the size requests came in. */
   readonly framesPerMessage?: number;
   /** Extra grpc-js server options, applied last. */
@@ -57,6 +64,7 @@ export class GrpcServerTransport implements ServerTransport {
   readonly #ctx: MuxServerContext;
   #state: 'new' | 'serving' | 'draining' | 'stopped' = 'new';
   #bound: { host: string; port: number } | undefined;
+  #muxRouted = false;
 
   constructor(options: GrpcServerTransportOptions = {}) {
     this.#options = options;
@@ -83,11 +91,8 @@ export class GrpcServerTransport implements ServerTransport {
       draining: () => this.#state !== 'serving',
     };
     const muxImplementation = {
-      Stream: (stream: ServerDuplexStream<Buffer, Buffer>) => {
-        const served = new MuxServerStream(stream, this.#ctx);
-        this.#streams.add(served);
-        stream.on('close', () => this.#streams.delete(served));
-      },
+      // Only where routeMuxStreams could not take the mux stream off grpc-js (see start()).
+      Stream: (stream: ServerDuplexStream<Buffer, Buffer>) => this.#serveMux(grpcMuxServerCall(stream), stream),
       Call: serveUnaryFrame(this.#ctx),
     };
     if (options.streams === false) {
@@ -128,6 +133,12 @@ export class GrpcServerTransport implements ServerTransport {
         else resolve(bound);
       });
     });
+    if (this.#options.streams !== false && this.#options.muxOnHttp2 !== false) {
+      this.#muxRouted = routeMuxStreams(this.#server, (stream) =>
+        this.#serveMux(new H2MuxServerCall(stream, this.#maxMessageBytes), stream),
+      );
+      if (!this.#muxRouted) log.warn('this grpc-js cannot be bypassed for mux streams; grpc-js serves them');
+    }
     this.#state = 'serving';
     this.health.setServing('', true);
     for (const service of this.pipeline.services()) this.health.setServing(service.name, true);
@@ -171,5 +182,16 @@ export class GrpcServerTransport implements ServerTransport {
 
   inFlight(): number {
     return this.#inFlight.count;
+  }
+
+  /** Whether mux streams are answered on HTTP/2 directly (true) or through grpc-js; for tests and diagnostics. */
+  get muxRouted(): boolean {
+    return this.#muxRouted;
+  }
+
+  #serveMux(call: MuxServerCall, stream: { once(event: 'close', listener: () => void): unknown }): void {
+    const served = new MuxServerStream(call, this.#ctx);
+    this.#streams.add(served);
+    stream.once('close', () => this.#streams.delete(served));
   }
 }

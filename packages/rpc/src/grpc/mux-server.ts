@@ -1,4 +1,4 @@
-import type { ServerDuplexStream, ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import { createLogger, StagesError } from '@stages/common';
 import { CallCancellation } from '../server/cancellation.js';
@@ -16,6 +16,7 @@ import {
   type RequestFrame,
   requestProblem,
 } from './framing.js';
+import type { MuxServerCall } from './mux-server-call.js';
 
 const log = createLogger('rpc.grpc.server');
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
@@ -43,7 +44,7 @@ export class MuxServerStream {
   #requestFrames = 1;
 
   constructor(
-    private readonly stream: ServerDuplexStream<Buffer, Buffer>,
+    private readonly stream: MuxServerCall,
     private readonly ctx: MuxServerContext,
   ) {
     this.#batcher = new FrameBatcher(
@@ -57,11 +58,12 @@ export class MuxServerStream {
       // in flight, and one big answer batch would undo that.
       () => this.#requestFrames,
     );
-    stream.on('data', (message: Buffer) => this.#onMessage(message));
-    // The client half-closed (its channel is being released): answer what is running, then end.
-    stream.on('end', () => this.#endWhenIdle());
-    stream.on('cancelled', () => this.#abandon());
-    stream.on('error', () => this.#abandon());
+    stream.listen({
+      message: (message) => this.#onMessage(message),
+      // The client half-closed (its channel is being released): answer what is running, then end.
+      halfClosed: () => this.#endWhenIdle(),
+      gone: () => this.#abandon(),
+    });
   }
 
   /** Flushes what is queued and ends the stream with OK (shutdown, after drain). */
@@ -88,9 +90,9 @@ export class MuxServerStream {
     try {
       frames = decodeMessage(message);
     } catch (error) {
-      log.warn({ peer: this.stream.getPeer(), err: error }, 'malformed message on a mux stream; ending that stream');
+      log.warn({ peer: this.stream.peer, err: error }, 'malformed message on a mux stream; ending that stream');
       this.#abandon();
-      this.stream.emit('error', { code: status.INVALID_ARGUMENT, details: 'malformed mux message: not a frame array' });
+      this.stream.fail(status.INVALID_ARGUMENT, 'malformed mux message: not a frame array');
       return;
     }
     this.#requestFrames = frames.length;
@@ -136,7 +138,7 @@ export class MuxServerStream {
   #done(id: number): void {
     this.#active.delete(id);
     this.ctx.inFlight.leave();
-    if (this.stream.readableEnded) this.#endWhenIdle();
+    if (this.stream.halfClosed) this.#endWhenIdle();
   }
 
   #resolve(id: number, result: unknown): void {

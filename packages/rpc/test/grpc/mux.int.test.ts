@@ -10,13 +10,17 @@ const env = { STAGES_LOG_LEVEL: 'silent' };
 const start = (extra: Record<string, string> = {}) =>
   startProcess({ args: [PROVIDER], env: { ...env, ...extra }, ready: /listening \d+/ });
 
-describe('gRPC Stages-to-Stages mode across processes', () => {
+// Both ways a provider can answer the mux stream: on HTTP/2 directly (the default) and through grpc-js.
+describe.each([
+  ['HTTP/2 directly', {}],
+  ['grpc-js', { MUX_ON_HTTP2: '0' }],
+])('gRPC Stages-to-Stages mode across processes, mux answered %s', (_how, providerEnv) => {
   let provider: ProcessHandle;
   let port: number;
   const client = new GrpcClientTransport();
 
   beforeAll(async () => {
-    provider = await start();
+    provider = await start(providerEnv);
     port = portOf(provider.output());
   });
   afterAll(async () => {

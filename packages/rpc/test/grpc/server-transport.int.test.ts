@@ -35,6 +35,22 @@ describe('GrpcServerTransport in this process', () => {
     expect(() => server.expose(echo)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 
+  it('answers mux streams on HTTP/2 directly, ahead of grpc-js, which keeps IDL, health and the unary fallback', async () => {
+    // If a grpc-js upgrade changes what routeMuxStreams reaches into, this fails: grpc-js would still serve the
+    // mux stream correctly, only with more work per message, and nobody would notice otherwise.
+    expect(server.muxRouted).toBe(true);
+    const client = new GrpcClientTransport();
+    try {
+      await expect(caller(client, providerAt(port))('echo', 'routed')).resolves.toBe('routed');
+    } finally {
+      await client.close();
+    }
+    const unaryOnly = new GrpcServerTransport({ streams: false });
+    await unaryOnly.start();
+    expect(unaryOnly.muxRouted).toBe(false);
+    await unaryOnly.stop({ drainTimeoutMs: 10 });
+  });
+
   it('flips readiness per service through setServing', async () => {
     const proto = fileURLToPath(new URL('./fixtures/health.proto', import.meta.url));
     const pkg = loadPackageDefinition(loadSync(proto, { enums: String })) as unknown as {
