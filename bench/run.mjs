@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // area -> entry points; helper modules (servers, clients, fixtures) are started by these.
 const BENCHES = {
-  rpc: ['bench/rpc/echo.ts'],
+  rpc: ['bench/rpc/echo.ts', 'bench/rpc/latency.ts'],
   'rpc-cluster': [
     'bench/rpc-cluster/client-overhead.ts',
     'bench/rpc-cluster/consistent-hash.ts',
