@@ -55,7 +55,8 @@ export class ProviderPool {
         update.stale ? 'provider list is stale' : 'provider list is fresh again',
       );
     }
-    this.providers = update.providers;
+    // Frozen: filters remember their answer per list (ListMemo), so a list must never change in place.
+    this.providers = Object.isFrozen(update.providers) ? update.providers : Object.freeze([...update.providers]);
     this.stale = update.stale;
     this.delivered = true;
     this.updates++;

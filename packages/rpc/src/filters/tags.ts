@@ -1,6 +1,9 @@
 import type { ProviderInstance } from '@stages/registry';
 import type { CallInfo } from '../balancing/balancer.js';
 import type { ExplainSink, ProviderFilter } from './filter.js';
+import { ListMemo } from './memo.js';
+
+const NO_EXPLAIN: ExplainSink = () => {};
 
 /**
  * Tag routing for canary releases. A call tagged `canary` goes to providers tagged `canary`; when none is left
@@ -10,10 +13,17 @@ import type { ExplainSink, ProviderFilter } from './filter.js';
 export class TagFilter implements ProviderFilter {
   readonly name = 'tags';
   readonly preference = true;
+  readonly #untagged = new ListMemo();
 
   filter(providers: readonly ProviderInstance[], call: CallInfo, explain?: ExplainSink): readonly ProviderInstance[] {
     const tags = call.tags;
     if (tags.length === 0) {
+      // An untagged call's answer depends on the list alone: the same list gets the same answer.
+      if (!explain) {
+        const known = this.#untagged.get(providers);
+        if (known !== undefined) return known;
+        return this.#untagged.set(providers, this.filter(providers, call, NO_EXPLAIN));
+      }
       if (providers.every((p) => p.tags.length === 0)) return providers;
       const untagged = providers.filter((p) => p.tags.length === 0);
       if (untagged.length === 0) return providers;

@@ -2,6 +2,7 @@ import { StagesError } from '@stages/common';
 import type { ProviderInstance } from '@stages/registry';
 import type { CallInfo } from '../balancing/balancer.js';
 import type { ExplainSink, ProviderFilter } from './filter.js';
+import { ListMemo } from './memo.js';
 import { parseRange, type SemverRange } from './semver-range.js';
 
 /** Keeps providers whose version satisfies the consumer's semver range (`^2.1.0`, `1.x`, `*`). */
@@ -9,6 +10,7 @@ export class VersionFilter implements ProviderFilter {
   readonly name = 'version';
   readonly #range: SemverRange | undefined;
   readonly #cache = new Map<string, boolean>();
+  readonly #memo = new ListMemo();
 
   constructor(range = '*') {
     const trimmed = range.trim();
@@ -25,7 +27,14 @@ export class VersionFilter implements ProviderFilter {
   filter(providers: readonly ProviderInstance[], _call: CallInfo, explain?: ExplainSink): readonly ProviderInstance[] {
     const range = this.#range;
     if (!range) return providers;
-    const kept = providers.filter((p) => this.#matches(range, p.version));
+    if (!explain) {
+      const known = this.#memo.get(providers);
+      if (known !== undefined) return known;
+    }
+    const kept = this.#memo.set(
+      providers,
+      providers.filter((p) => this.#matches(range, p.version)),
+    );
     if (explain && kept.length !== providers.length) {
       for (const p of providers) {
         if (!this.#matches(range, p.version)) explain(p, `version ${p.version} does not satisfy ${range.raw}`);

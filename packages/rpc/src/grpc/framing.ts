@@ -49,7 +49,32 @@ export function encodeRequest(
  * `${head}${timeoutMs}${tail}` is exactly what encodeRequest returns. Throws what JSON.stringify throws.
  */
 export function requestHead(id: number, service: string, method: string): string {
-  return `[${REQUEST},${id},${JSON.stringify(service)},${JSON.stringify(method)},`;
+  return `[${REQUEST},${id},${quotedNames(service, method)}`;
+}
+
+/** `"service","method",` per pair, remembered: the same few pairs are quoted on every call. */
+const quoted = new Map<string, Map<string, string>>();
+const MAX_QUOTED = 1_024;
+let quotedCount = 0;
+
+function quotedNames(service: string, method: string): string {
+  let methods = quoted.get(service);
+  let text = methods?.get(method);
+  if (text !== undefined) return text;
+  text = `${JSON.stringify(service)},${JSON.stringify(method)},`;
+  // Bounded: names come from code, but a caller building method names from data must not grow this forever.
+  if (quotedCount >= MAX_QUOTED) {
+    quoted.clear();
+    quotedCount = 0;
+    methods = undefined;
+  }
+  if (methods === undefined) {
+    methods = new Map();
+    quoted.set(service, methods);
+  }
+  methods.set(method, text);
+  quotedCount++;
+  return text;
 }
 
 export function requestTail(metadata: Readonly<Record<string, string>>, payload: unknown): string {

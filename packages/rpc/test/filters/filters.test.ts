@@ -35,6 +35,25 @@ describe('version filter', () => {
   });
 });
 
+describe('filters that depend only on the provider list', () => {
+  it('answer the same list with the same array, and a new list afresh, explaining as before', () => {
+    const filtersToCheck = [new VersionFilter('^2.0.0'), new GroupFilter('cn'), new ProtocolFilter(new Set(['grpc']))];
+    const first = [
+      provider('a', { version: '2.0.0', group: 'cn', protocol: 'grpc' }),
+      provider('b', { version: '1.0.0', group: 'us', protocol: 'grpc-idl' }),
+    ];
+    const second = [provider('c', { version: '2.1.0', group: 'cn', protocol: 'grpc' })];
+    for (const f of filtersToCheck) {
+      const kept = f.filter(first, call());
+      expect(ids(kept)).toEqual(['a']);
+      expect(f.filter(first, call())).toBe(kept);
+      expect(ids(f.filter(second, call()))).toEqual(['c']);
+      expect(explained(f, first).kept).toEqual(['a']);
+      expect(Object.keys(explained(f, first).reasons)).toEqual(['b']);
+    }
+  });
+});
+
 describe('group filter', () => {
   it('matches exactly, with * for any', () => {
     const list = [provider('a', { group: 'cn' }), provider('b', { group: '' })];

@@ -112,6 +112,14 @@ describe('late frames (rendered at write time)', () => {
     expect(() => requestTail({}, { n: 1n })).toThrow();
   });
 
+  it('quotes service and method names the same however many pairs it has remembered', () => {
+    // The quoted names are remembered per pair, with a bound: past it the memory starts over, never goes wrong.
+    for (let i = 0; i < 2_500; i++) {
+      const method = `m${i % 1_300}"\\`;
+      expect(`${requestHead(i, 'svc', method)}1${requestTail({}, i)}`).toBe(encodeRequest(i, 'svc', method, 1, {}, i));
+    }
+  });
+
   it('holds frames while not writable, renders them when flushed, and drops those that decline', async () => {
     const messages: unknown[][] = [];
     let writable = false;
