@@ -5,23 +5,11 @@
  */
 import type { ProviderInstance, ProvidersListener, Registry } from '@stages/registry';
 import { type ClientTransport, type OutgoingCall, ServiceClient } from '@stages/rpc';
+import { echoProvider } from '../rpc/echo-provider.js';
 
 process.env.STAGES_LOG_LEVEL ??= 'warn';
 
-const providers: ProviderInstance[] = [0, 1, 2].map((i) => ({
-  id: `p${i}`,
-  service: 'echo',
-  host: '127.0.0.1',
-  port: 9000 + i,
-  protocol: 'null',
-  version: '1.0.0',
-  group: '',
-  weight: 100,
-  tags: [],
-  methods: ['echo'],
-  startTime: 0,
-  metadata: {},
-}));
+const providers: ProviderInstance[] = [0, 1, 2].map((i) => ({ ...echoProvider(9000 + i, 'null'), id: `p${i}` }));
 
 const registry: Registry = {
   name: 'static',

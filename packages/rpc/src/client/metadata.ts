@@ -14,13 +14,15 @@ export function outgoingMetadata(
   tags: readonly string[],
 ): Readonly<Record<string, string>> {
   const inherited = ctx?.metadata;
+  // An all-zero trace id: no tracer (telemetry off), nothing to inject.
+  const traced = span.spanContext().traceId !== INVALID_TRACEID;
   // Nothing to carry (a call that is not made while serving one, telemetry off, no caller, no tags): no object.
   if (
     caller === undefined &&
     tags.length === 0 &&
     extra === undefined &&
     (inherited === undefined || isEmpty(inherited)) &&
-    span.spanContext().traceId === INVALID_TRACEID
+    !traced
   ) {
     return NO_METADATA;
   }
@@ -29,7 +31,7 @@ export function outgoingMetadata(
   // (telemetry off) the span carries the all-zero invalid context and there is nothing to inject: skipping it
   // saves a context copy per call, and an incoming traceparent then passes through unchanged, so the trace stays
   // whole.
-  if (span.spanContext().traceId !== INVALID_TRACEID) propagation.inject(trace.setSpan(context.active(), span), md);
+  if (traced) propagation.inject(trace.setSpan(context.active(), span), md);
   if (caller !== undefined) md[CALLER_KEY] = caller;
   if (tags.length > 0) md[TAGS_KEY] = tags.join(',');
   // `delete` turns an object into a slow dictionary: only when an inherited stages-tags has to go.

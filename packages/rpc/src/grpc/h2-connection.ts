@@ -5,7 +5,6 @@ import { DEFAULT_KEEPALIVE, type KeepaliveOptions, type TlsClientOptions } from 
 export interface H2ConnectionOptions {
   readonly tls?: TlsClientOptions | undefined;
   readonly keepalive?: KeepaliveOptions | undefined;
-  readonly maxMessageBytes: number;
 }
 
 /** Reconnect backoff after a failed dial, as grpc-js's channels here do (250 ms doubling to 2 s). */

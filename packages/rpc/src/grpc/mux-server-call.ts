@@ -53,7 +53,7 @@ export function grpcMuxServerCall(stream: ServerDuplexStream<Buffer, Buffer>): M
  * A `stages.Mux/Stream` call answered on the HTTP/2 stream directly, in gRPC's wire format (response headers,
  * length-prefixed messages, grpc-status in the trailers), without grpc-js's server call stack: measured at
  * concurrency 1 (bench/rpc/latency.ts, pinned), grpc-js's stream layers cost about 3.4 us per call over a bare
- * HTTP/2 server. See H2MuxRoute for how such streams reach it while grpc-js keeps serving everything else.
+ * HTTP/2 server. See routeMuxStreams (h2-mux-route.ts) for how such streams reach it while grpc-js keeps serving everything else.
  */
 export class H2MuxServerCall implements MuxServerCall {
   readonly peer: string;

@@ -28,7 +28,7 @@ export interface MuxStreamOwner {
   settle(call: PendingCall, error: StagesError | undefined, value?: unknown): void;
   /** A call's deadline passed before its frame could be written: it fails with DEADLINE_EXCEEDED, unsent. */
   expired(call: PendingCall): void;
-  /** Whether frames can be written now: the connection is up (until then they would wait inside grpc-js). */
+  /** Whether frames can be written now: the connection is up (until then they wait here, unrendered). */
   connected(): boolean;
   streamClosed(stream: MuxStream, status: StreamStatus, pending: PendingCall[], answered: boolean): void;
   flushed(frames: number): void;
